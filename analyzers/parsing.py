@@ -1,0 +1,673 @@
+"""Incremental tree-sitter documents: the only module that imports ``tree_sitter``.
+
+Owns :class:`SourceDocument` (text, line index, utf-8 byte <-> code-point mapping, incremental
+reparse with a time bound), the :class:`SyntaxNode` wrapper that exposes nodes with code-point
+offsets, and query loading (``analyzers/queries/<query_name>.<purpose>.scm``, compiled once per
+language and purpose).
+
+Rules the rest of the analyzers rely on:
+
+* every offset in this API is a code-point offset into ``SourceDocument.text``;
+* a parse that exceeds ``parse_timeout`` seconds is abandoned and the document keeps no tree
+  (analysis falls back to text only) -- nothing here raises on hostile input, and every walk is
+  iterative;
+* after a timeout a fresh parse is retried after 1, 2, 4, ... (at most 64) further edits, or at
+  once when the whole text is replaced;
+* whole-tree queries return nothing for trees whose root holds an ERROR node with thousands of
+  children (what hostile nesting parses into): tree-sitter's query engine is quadratic there,
+  and py-tree-sitter 0.26.1's query progress callback crashes, so queries cannot be timed out;
+* the read callback returns ``bytes`` (a ``memoryview`` makes py-tree-sitter 0.26.1 crash when a
+  query predicate reads node text), and nothing here calls ``Node.text``;
+* :class:`SyntaxNode` objects are valid until the next :meth:`SourceDocument.apply_change`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import TypeVar, cast
+
+import tree_sitter as ts
+import tree_sitter_language_pack as tslp
+
+from analyzers.languages import LanguageSpec
+from analyzers.positions import LineIndex
+
+__all__ = [
+    "DEFAULT_PARSE_TIMEOUT",
+    "QueryMatch",
+    "SourceDocument",
+    "SyntaxNode",
+    "TextEdit",
+    "grammar_has_node_type",
+    "query_source",
+]
+
+DEFAULT_PARSE_TIMEOUT = 1.0
+"""Seconds a single parse may take before it is abandoned."""
+
+_CHUNK = 1 << 14
+_EDIT_LOG_LIMIT = 64
+_MAX_RETRY_GAP = 64
+_WIDE_ERROR = 2048
+_WIDE_SCAN_LIMIT = 20_000
+_BYTE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
+_LONE_CR_RE = re.compile(r"\r(?!\n)")
+
+T = TypeVar("T")
+
+
+@cache
+def _language(grammar: str) -> ts.Language:
+    return tslp.get_language(cast("tslp.SupportedLanguage", grammar))
+
+
+def query_source(query_name: str, purpose: str) -> str | None:
+    """Text of ``queries/<query_name>.<purpose>.scm``, or None if there is no such file."""
+    resource = resources.files("analyzers").joinpath(f"queries/{query_name}.{purpose}.scm")
+    try:
+        return resource.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+
+
+@cache
+def _query(grammar: str, query_name: str, purpose: str) -> ts.Query | None:
+    source = query_source(query_name, purpose)
+    if source is None:
+        return None
+    query: ts.Query = ts.Query(_language(grammar), source)
+    return query
+
+
+def grammar_has_node_type(grammar: str, kind: str) -> bool:
+    """Whether the grammar defines a named node type ``kind``."""
+    return _language(grammar).id_for_node_kind(kind, True) is not None
+
+
+def _utf8_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _byte_line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in _BYTE_BREAK_RE.finditer(data))
+    return starts
+
+
+def _edit_byte_starts(
+    old: list[int], new_data: bytes, start: int, old_end: int, new_end: int
+) -> list[int]:
+    # Same windowing as positions.edit_starts, on bytes (line breaks are ASCII, so the byte and
+    # code-point line structures always agree).
+    i_ws = max(bisect_right(old, start - 1) - 1, 0)
+    ws = old[i_ws]
+    i_we = bisect_right(old, old_end + 1)
+    delta = new_end - old_end
+    result = old[: i_ws + 1]
+    if i_we >= len(old):
+        result.extend(m.end() for m in _BYTE_BREAK_RE.finditer(new_data, ws))
+        return result
+    we_new = old[i_we] + delta
+    result.extend(m.end() for m in _BYTE_BREAK_RE.finditer(new_data, ws, we_new))
+    if result[-1] != we_new:
+        return _byte_line_starts(new_data)
+    tail = old[i_we + 1 :]
+    result.extend(map(delta.__add__, tail) if delta else tail)
+    return result
+
+
+def _lone_cr_in(text: str, lo: int, hi: int) -> bool:
+    """Whether ``text[lo:hi]`` holds a ``\\r`` not followed by ``\\n``."""
+    segment = text[lo : hi + 1]
+    return any(m.start() < hi - lo for m in _LONE_CR_RE.finditer(segment))
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """One applied change: ``[start, old_end)`` of the old text became ``[start, new_end)``."""
+
+    version: int
+    start: int
+    old_end: int
+    new_end: int
+
+
+class SyntaxNode:
+    """A syntax node with code-point offsets; valid until the document changes."""
+
+    __slots__ = ("_doc", "_node")
+
+    def __init__(self, doc: SourceDocument, node: ts.Node) -> None:
+        self._doc = doc
+        self._node = node
+
+    def __repr__(self) -> str:
+        return f"SyntaxNode({self.kind!r}, {self.start}, {self.end})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SyntaxNode) and self._node == other._node
+
+    def __hash__(self) -> int:
+        return hash(self._node)
+
+    @property
+    def kind(self) -> str:
+        """Grammar node type, e.g. ``"function_definition"`` or ``"{"``."""
+        return self._node.type
+
+    @property
+    def is_named(self) -> bool:
+        """Whether this is a named node (not anonymous punctuation/keyword)."""
+        return self._node.is_named
+
+    @property
+    def is_error(self) -> bool:
+        """Whether this is an ERROR node."""
+        return self._node.is_error
+
+    @property
+    def is_missing(self) -> bool:
+        """Whether the parser inserted this node to recover from an error."""
+        return self._node.is_missing
+
+    @property
+    def has_error(self) -> bool:
+        """Whether this node or a descendant is an ERROR or MISSING node."""
+        return self._node.has_error
+
+    @property
+    def start(self) -> int:
+        """Code-point offset of the node's first character."""
+        return self._doc._to_offset(self._node.start_byte)
+
+    @property
+    def end(self) -> int:
+        """Code-point offset just past the node's last character."""
+        return self._doc._to_offset(self._node.end_byte)
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the node spans no text."""
+        return self._node.start_byte == self._node.end_byte
+
+    @property
+    def text(self) -> str:
+        """The node's source text."""
+        return self._doc.text[self.start : self.end]
+
+    @property
+    def parent(self) -> SyntaxNode | None:
+        """The parent node, or None at the root."""
+        parent = self._node.parent
+        return None if parent is None else SyntaxNode(self._doc, parent)
+
+    @property
+    def children(self) -> list[SyntaxNode]:
+        """All children, named and anonymous."""
+        return [SyntaxNode(self._doc, c) for c in self._node.children]
+
+    @property
+    def named_children(self) -> list[SyntaxNode]:
+        """Named children only."""
+        return [SyntaxNode(self._doc, c) for c in self._node.named_children]
+
+    @property
+    def child_count(self) -> int:
+        """Number of children."""
+        return self._node.child_count
+
+    def child_by_field(self, name: str) -> SyntaxNode | None:
+        """The child stored under field ``name``."""
+        child = self._node.child_by_field_name(name)
+        return None if child is None else SyntaxNode(self._doc, child)
+
+    @property
+    def next_sibling(self) -> SyntaxNode | None:
+        """The next sibling (named or not)."""
+        sib = self._node.next_sibling
+        return None if sib is None else SyntaxNode(self._doc, sib)
+
+    @property
+    def prev_sibling(self) -> SyntaxNode | None:
+        """The previous sibling (named or not)."""
+        sib = self._node.prev_sibling
+        return None if sib is None else SyntaxNode(self._doc, sib)
+
+    @property
+    def next_named_sibling(self) -> SyntaxNode | None:
+        """The next named sibling."""
+        sib = self._node.next_named_sibling
+        return None if sib is None else SyntaxNode(self._doc, sib)
+
+    @property
+    def prev_named_sibling(self) -> SyntaxNode | None:
+        """The previous named sibling."""
+        sib = self._node.prev_named_sibling
+        return None if sib is None else SyntaxNode(self._doc, sib)
+
+    def ancestors(self, *, include_self: bool = False) -> Iterator[SyntaxNode]:
+        """Ancestors from the parent (or this node) up to the root."""
+        node: ts.Node | None = self._node if include_self else self._node.parent
+        while node is not None:
+            yield SyntaxNode(self._doc, node)
+            node = node.parent
+
+    def ends_with(self, other: SyntaxNode) -> bool:
+        """Whether this node ends where ``other`` ends."""
+        return self._node.end_byte == other._node.end_byte
+
+    def sexp(self) -> str:
+        """The node's S-expression (recursive in C: only for moderately deep trees)."""
+        return str(self._node)
+
+
+@dataclass(frozen=True)
+class QueryMatch:
+    """One match of a query pattern: captures by name (names starting with ``_`` dropped)."""
+
+    pattern: int
+    captures: dict[str, list[SyntaxNode]] = field(default_factory=dict)
+
+    def first(self, name: str) -> SyntaxNode | None:
+        """The first node captured under ``name``."""
+        nodes = self.captures.get(name)
+        return nodes[0] if nodes else None
+
+
+class SourceDocument:
+    """A document's text with an incrementally maintained syntax tree."""
+
+    def __init__(
+        self,
+        text: str,
+        language: LanguageSpec | None,
+        *,
+        parse_timeout: float = DEFAULT_PARSE_TIMEOUT,
+    ) -> None:
+        self.language = language
+        self.parse_timeout = parse_timeout
+        self.scratch: dict[str, object] = {}
+        """Per-document state other analyzers keep across versions (keyed by module)."""
+        self._version = 0
+        self._memo: dict[str, object] = {}
+        self._edits: list[TextEdit] = []
+        self._edits_floor = 0
+        self._parser: ts.Parser | None = None
+        self._tree: ts.Tree | None = None
+        self._stale = False
+        self._failures = 0
+        self._retry_in = 0
+        self._set_text(text)
+        if language is not None:
+            self._parser = ts.Parser(_language(language.grammar))
+            self._tree = self._parse(None)
+
+    # ----------------------------------------------------------------- text state
+
+    def _set_text(self, text: str) -> None:
+        self._text = text
+        self._lines = LineIndex(text)
+        self._bytes = text.encode("utf-8", "surrogatepass")
+        self._ascii = text.isascii()
+        self._byte_starts: list[int] | None = (
+            None if self._ascii else _byte_line_starts(self._bytes)
+        )
+        self._lone_cr = "\r" in text and _LONE_CR_RE.search(text) is not None
+
+    @property
+    def text(self) -> str:
+        """The current text."""
+        return self._text
+
+    @property
+    def lines(self) -> LineIndex:
+        """Line index of the current text."""
+        return self._lines
+
+    @property
+    def version(self) -> int:
+        """Incremented by every change."""
+        return self._version
+
+    @property
+    def line_ending(self) -> str:
+        """The document's line ending (that of its first line break; ``\\n`` if it has none)."""
+        text = self._text
+        i = text.find("\n")
+        j = text.find("\r", 0, i if i >= 0 else len(text))
+        if j >= 0:
+            return "\r\n" if text.startswith("\r\n", j) else "\r"
+        return "\n"
+
+    # ------------------------------------------------------------- byte mapping
+
+    def byte_offset(self, offset: int) -> int:
+        """UTF-8 byte offset of a code-point offset (clamped)."""
+        return self._to_byte(offset)
+
+    def offset_of_byte(self, byte: int) -> int:
+        """Code-point offset of a UTF-8 byte offset (clamped; inside a character rounds down)."""
+        return self._to_offset(byte)
+
+    def _to_byte(self, offset: int) -> int:
+        if offset <= 0:
+            return 0
+        text = self._text
+        if offset >= len(text):
+            return len(self._bytes)
+        if self._byte_starts is None:
+            return offset
+        line = bisect_right(self._lines.starts, offset) - 1
+        start = self._lines.starts[line]
+        return self._byte_starts[line] + _utf8_len(text[start:offset])
+
+    def _to_offset(self, byte: int) -> int:
+        if byte <= 0:
+            return 0
+        if byte >= len(self._bytes):
+            return len(self._text)
+        if self._byte_starts is None:
+            return byte
+        line = bisect_right(self._byte_starts, byte) - 1
+        chunk = self._bytes[self._byte_starts[line] : byte]
+        try:
+            count = len(chunk.decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:
+            count = len(chunk.decode("utf-8", "ignore"))
+        return self._lines.starts[line] + count
+
+    def _ts_point(self, offset: int, byte: int) -> tuple[int, int]:
+        """tree-sitter point (row by ``\\n`` only, byte column) of a position."""
+        if self._lone_cr:
+            data = self._bytes
+            return (data.count(b"\n", 0, byte), byte - (data.rfind(b"\n", 0, byte) + 1))
+        line = self._lines.line_of(offset)
+        starts = self._lines.starts if self._byte_starts is None else self._byte_starts
+        return (line, byte - starts[line])
+
+    # ------------------------------------------------------------------ editing
+
+    def apply_change(self, start: int | None, end: int | None, new_text: str) -> None:
+        """Replace ``[start, end)`` (clamped) with ``new_text``; all of it when start is None."""
+        self._version += 1
+        self._memo = {}
+        if start is None:
+            self._set_text(new_text)
+            self._edits = []
+            self._edits_floor = self._version
+            if self._parser is not None:
+                self._tree = self._parse(None)
+                self._stale = False
+            return
+        old_text = self._text
+        length = len(old_text)
+        start = min(max(start, 0), length)
+        end = start if end is None else min(max(end, start), length)
+        sb = self._to_byte(start)
+        eb = self._to_byte(end)
+        start_point = self._ts_point(start, sb)
+        old_end_point = self._ts_point(end, eb)
+        inserted = new_text.encode("utf-8", "surrogatepass")
+        new_end = start + len(new_text)
+        new_eb = sb + len(inserted)
+
+        text = old_text[:start] + new_text + old_text[end:]
+        data = self._bytes[:sb] + inserted + self._bytes[eb:]
+        self._lines = self._lines.edited(text, start, end, new_end)
+        was_ascii = self._ascii
+        self._ascii = text.isascii()
+        if self._ascii:
+            self._byte_starts = None
+        elif was_ascii or self._byte_starts is None:
+            self._byte_starts = _byte_line_starts(data)
+        else:
+            self._byte_starts = _edit_byte_starts(self._byte_starts, data, sb, eb, new_eb)
+        if self._lone_cr:
+            self._lone_cr = _LONE_CR_RE.search(text) is not None
+        elif "\r" in new_text or "\r" in old_text[max(start - 1, 0) : end + 1]:
+            self._lone_cr = _lone_cr_in(text, max(start - 1, 0), new_end + 1)
+        self._text = text
+        self._bytes = data
+
+        self._edits.append(TextEdit(self._version, start, end, new_end))
+        if len(self._edits) > _EDIT_LOG_LIMIT:
+            dropped = self._edits.pop(0)
+            self._edits_floor = dropped.version
+
+        if self._parser is None:
+            return
+        if self._tree is not None:
+            new_end_point = self._ts_point(new_end, new_eb)
+            self._tree.edit(sb, eb, new_eb, start_point, old_end_point, new_end_point)
+            self._stale = True
+        else:
+            self._retry_in -= 1
+            if self._retry_in <= 0:
+                self._stale = True
+
+    def edits_since(self, version: int) -> list[TextEdit] | None:
+        """Edits applied after ``version``, or None when they are no longer known."""
+        if version < self._edits_floor:
+            return None
+        return [e for e in self._edits if e.version > version]
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` memoised under ``key`` until the next change."""
+        if key in self._memo:
+            return cast(T, self._memo[key])
+        value = compute()
+        self._memo[key] = value
+        return value
+
+    # ------------------------------------------------------------------ parsing
+
+    def _parse(self, old_tree: ts.Tree | None, data: bytes | None = None) -> ts.Tree | None:
+        parser = self._parser
+        if parser is None:
+            return None
+        source = self._bytes if data is None else data
+
+        # Plain bytes, not a memoryview: see the module docstring (py-tree-sitter#435).
+        def read(offset: int, _point: ts.Point) -> bytes:
+            return source[offset : offset + _CHUNK]
+
+        deadline = time.monotonic() + self.parse_timeout
+
+        def progress(_offset: int, _has_error: bool) -> bool:
+            return time.monotonic() > deadline
+
+        try:
+            if old_tree is None:
+                tree = parser.parse(read, progress_callback=progress)
+            else:
+                tree = parser.parse(read, old_tree, progress_callback=progress)
+        except ValueError:
+            tree = None
+        if tree is None:
+            parser.reset()
+            if data is None:
+                self._failures += 1
+                self._retry_in = min(2 ** (self._failures - 1), _MAX_RETRY_GAP)
+        elif data is None:
+            self._failures = 0
+        return tree
+
+    def _current_tree(self) -> ts.Tree | None:
+        if self._stale:
+            self._stale = False
+            self._tree = self._parse(self._tree)
+        return self._tree
+
+    @property
+    def has_tree(self) -> bool:
+        """Whether a syntax tree is available (a known language and no parse timeout)."""
+        return self._current_tree() is not None
+
+    @property
+    def has_syntax_errors(self) -> bool:
+        """Whether the tree contains ERROR or MISSING nodes (False without a tree)."""
+        tree = self._current_tree()
+        return tree is not None and tree.root_node.has_error
+
+    def error_count(self) -> int:
+        """Number of ERROR and MISSING nodes (ERROR subtrees count once); 0 without a tree."""
+        tree = self._current_tree()
+        if tree is None:
+            return 0
+        return self.memo("parsing.error_count", lambda: _count_errors(tree.root_node))
+
+    def error_count_after_insertion(self, offset: int, inserted: str) -> int | None:
+        """Error count of the text with ``inserted`` at ``offset`` (None without a tree).
+
+        Parses a copy incrementally; the document itself is not changed.
+        """
+        tree = self._current_tree()
+        if tree is None:
+            return None
+        offset = min(max(offset, 0), len(self._text))
+        sb = self._to_byte(offset)
+        data = inserted.encode("utf-8", "surrogatepass")
+        new_data = self._bytes[:sb] + data + self._bytes[sb:]
+        row, column = self._ts_point(offset, sb)
+        breaks = data.count(b"\n")
+        if breaks:
+            end_point = (row + breaks, len(data) - data.rfind(b"\n") - 1)
+        else:
+            end_point = (row, column + len(data))
+        copy = tree.copy()
+        copy.edit(sb, sb, sb + len(data), (row, column), (row, column), end_point)
+        new_tree = self._parse(copy, new_data)
+        if new_tree is None:
+            return None
+        return _count_errors(new_tree.root_node)
+
+    # ---------------------------------------------------------------- node API
+
+    @property
+    def root(self) -> SyntaxNode | None:
+        """Root node, or None without a tree."""
+        tree = self._current_tree()
+        return None if tree is None else SyntaxNode(self, tree.root_node)
+
+    def node_at(self, offset: int, *, named: bool = True) -> SyntaxNode | None:
+        """Smallest (named) node spanning the position ``offset``."""
+        return self.node_spanning(offset, offset, named=named)
+
+    def node_spanning(self, start: int, end: int, *, named: bool = True) -> SyntaxNode | None:
+        """Smallest (named) node spanning ``[start, end]``."""
+        tree = self._current_tree()
+        if tree is None:
+            return None
+        sb = self._to_byte(start)
+        eb = self._to_byte(max(start, end))
+        root = tree.root_node
+        if named:
+            node = root.named_descendant_for_byte_range(sb, eb)
+        else:
+            node = root.descendant_for_byte_range(sb, eb)
+        return None if node is None else SyntaxNode(self, node)
+
+    def has_query(self, purpose: str) -> bool:
+        """Whether the language ships a ``<purpose>`` query."""
+        spec = self.language
+        return spec is not None and _query(spec.grammar, spec.query_name, purpose) is not None
+
+    def query(
+        self,
+        purpose: str,
+        node: SyntaxNode | None = None,
+        *,
+        max_start_depth: int | None = None,
+    ) -> list[QueryMatch]:
+        """Matches of the language's ``<purpose>`` query within ``node`` (default: the root).
+
+        ``max_start_depth=0`` only matches patterns rooted at ``node`` itself.
+        """
+        spec = self.language
+        tree = self._current_tree()
+        if spec is None or tree is None:
+            return []
+        query = _query(spec.grammar, spec.query_name, purpose)
+        if query is None:
+            return []
+        if node is None and self.memo("parsing.wide_error", lambda: _has_wide_error(tree)):
+            return []
+        cursor = ts.QueryCursor(query)
+        if max_start_depth is not None:
+            cursor.set_max_start_depth(max_start_depth)
+        target = tree.root_node if node is None else node._node
+        result = []
+        for pattern, captures in cursor.matches(target):
+            wrapped = {
+                name: [SyntaxNode(self, n) for n in nodes]
+                for name, nodes in captures.items()
+                if not name.startswith("_")
+            }
+            result.append(QueryMatch(pattern, wrapped))
+        return result
+
+    def sexp(self) -> str | None:
+        """S-expression of the whole tree (None without a tree)."""
+        tree = self._current_tree()
+        return None if tree is None else str(tree.root_node)
+
+    def node_spans(self) -> list[tuple[str, int, int]]:
+        """Every node as (kind, start byte, end byte) in pre-order (for tests and debugging)."""
+        tree = self._current_tree()
+        if tree is None:
+            return []
+        out: list[tuple[str, int, int]] = []
+        cursor = tree.walk()
+        while True:
+            node = cursor.node
+            if node is not None:
+                out.append((node.type, node.start_byte, node.end_byte))
+            if cursor.goto_first_child():
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return out
+
+
+def _has_wide_error(tree: ts.Tree) -> bool:
+    """Whether the root, or a child of it, is an ERROR node with very many children.
+
+    Hostile input (100k unclosed brackets) parses into such a node, and tree-sitter's query
+    engine is quadratic in its width; whole-tree queries are skipped for these trees.
+    """
+    root = tree.root_node
+    if not root.has_error:
+        return False
+    if root.is_error:
+        return root.child_count > _WIDE_ERROR
+    cursor = root.walk()
+    if not cursor.goto_first_child():
+        return False
+    for _ in range(_WIDE_SCAN_LIMIT):
+        node = cursor.node
+        if node is not None and node.is_error and node.child_count > _WIDE_ERROR:
+            return True
+        if not cursor.goto_next_sibling():
+            return False
+    return False
+
+
+def _count_errors(root: ts.Node) -> int:
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return count

@@ -1,0 +1,92 @@
+"""GroveServer: the language server object that holds all state, and its construction.
+
+Every piece of mutable state (documents, settings, model backend, caches, in-flight work)
+lives on the one :class:`GroveServer` instance; feature modules only register handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Mapping
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from analyzers.positions import Encoding
+from server import __version__
+from server.backend import ModelBackend
+from server.completion import CompletionEngine
+from server.documents import DocumentStore
+from server.settings import Settings, resolve_settings
+from server.tasks import TaskRegistry
+
+log = logging.getLogger(__name__)
+
+
+class GroveServer(LanguageServer):
+    """Grove's language server and all of its state."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(name="grove", version=__version__)
+        self.documents = DocumentStore()
+        self.tasks = TaskRegistry()
+        self.initialization_options: object = None
+        self.settings: Settings = resolve_settings()
+        self.encoding: Encoding = "utf-16"
+        self.backend = ModelBackend(self.settings, self.notify_user, env=env)
+        self.engine = CompletionEngine(self.backend)
+        self._shown_problems: set[str] = set()
+        self._background: set[asyncio.Task[None]] = set()
+
+    @property
+    def supports_inline_completion(self) -> bool:
+        """Whether the client declared textDocument/inlineCompletion support."""
+        text_document = self.client_capabilities.text_document
+        return text_document is not None and text_document.inline_completion is not None
+
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` without awaiting it; keep a reference and log its failure."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    def notify_user(self, level: str, message: str) -> None:
+        """Show one message in the editor (``window/showMessage``)."""
+        kind = {
+            "error": types.MessageType.Error,
+            "warning": types.MessageType.Warning,
+        }.get(level, types.MessageType.Info)
+        try:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        except Exception:  # not connected (CLI, shutdown): the log line is enough
+            log.debug("could not show message: %s", message)
+        log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", message)
+
+    def apply_settings(self, *sources: object) -> None:
+        """Resolve settings from raw option objects; report each new problem once."""
+        settings = resolve_settings(*sources)
+        problems = [p for p in settings.problems if p not in self._shown_problems]
+        if problems:
+            self._shown_problems.update(problems)
+            self.notify_user("warning", "Grove settings: " + "; ".join(problems))
+        self.settings = settings
+        logging.getLogger("server").setLevel(settings.log_level.upper())
+        logging.getLogger("analyzers").setLevel(settings.log_level.upper())
+        self.backend.configure(settings)
+
+
+def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
+    """A GroveServer with every feature registered."""
+    from server.features import commands, inline_completion, lifecycle, sync
+
+    server = GroveServer(env=env)
+    for feature in (lifecycle, sync, inline_completion, commands):
+        feature.register(server)
+    return server

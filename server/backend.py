@@ -1,0 +1,209 @@
+"""Which model Grove talks to, and what happens when it fails.
+
+Resolves settings and the environment into one provider: a configured OpenAI-compatible
+endpoint (``grove.endpoint.baseUrl``, else ``OPENAI_BASE_URL``), or the embedded SmolLM2 model
+served by llama.cpp on loopback. Every model call goes through :meth:`ModelBackend.complete`,
+which applies the fault gate: a failing endpoint produces one message per cooldown, requests are
+held back while rate-limited, and the next success clears the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from server.llm.local import EmbeddedModel, embedded_available
+from server.llm.openai_provider import OpenAIProvider
+from server.llm.provider import (
+    CompletionRequest,
+    CompletionResult,
+    FaultGate,
+    LLMError,
+    NotConfigured,
+)
+from server.llm.templates import resolve_mode
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+
+Notify = Callable[[str, str], None]
+"""(level, message) → shown to the user; level is "error", "warning" or "info"."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The endpoint a provider talks to, as resolved from settings and environment."""
+
+    base_url: str | None
+    model: str
+    mode: str
+    api_key_env: str
+    embedded: bool
+
+    @property
+    def label(self) -> str:
+        """Short description for status and logs (never contains the key)."""
+        where = "embedded" if self.embedded else (self.base_url or "?")
+        return f"{self.model or '?'} @ {where} ({self.mode})"
+
+
+def resolve_target(settings: Settings, env: Mapping[str, str]) -> Target:
+    """Settings + environment → the endpoint to use."""
+    base_url = settings.endpoint_base_url or env.get("OPENAI_BASE_URL") or None
+    if base_url is None:
+        mode = settings.completion_mode if settings.completion_mode != "auto" else "prefix"
+        return Target(None, settings.model or EMBEDDED_MODEL_NAME, mode, "", embedded=True)
+    model = settings.model or env.get("GROVE_MODEL") or env.get("OPENAI_MODEL") or ""
+    mode = resolve_mode(settings.completion_mode, model)
+    return Target(base_url, model, mode, settings.endpoint_api_key_env, embedded=False)
+
+
+class ModelBackend:
+    """Owns the provider, the embedded model process and the fault gate."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        notify: Notify,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._env = env if env is not None else os.environ
+        self._notify = notify
+        self._clock = clock
+        self._settings = settings
+        self.target = resolve_target(settings, self._env)
+        self._provider: OpenAIProvider | None = None
+        self._embedded: EmbeddedModel | None = None
+        self._start_lock = asyncio.Lock()
+        self.gate = FaultGate()
+        self.last_error: str | None = None
+        self.requests = 0
+        self._said_not_configured = False
+
+    def configure(self, settings: Settings) -> bool:
+        """Adopt new settings; returns True when the endpoint changed."""
+        self._settings = settings
+        target = resolve_target(settings, self._env)
+        if target == self.target:
+            return False
+        log.info("model target changed: %s", target.label)
+        self.target = target
+        old = self._provider
+        self._provider = None
+        self.gate = FaultGate()
+        self._said_not_configured = False
+        if old is not None:
+            asyncio.ensure_future(old.aclose())
+        return True
+
+    async def provider(self) -> OpenAIProvider:
+        """The provider for the current target, starting the embedded model if needed."""
+        async with self._start_lock:
+            if self._provider is not None:
+                if self.target.embedded and self._embedded is not None:
+                    base_url = await self._embedded.ensure_running()
+                    if base_url != self._provider_base_url:
+                        await self._provider.aclose()
+                        self._provider = self._make_provider(base_url)
+                return self._provider
+            target = self.target
+            if target.embedded:
+                base_url = await self._start_embedded()
+            else:
+                if not target.model:
+                    raise NotConfigured(
+                        "grove.model is empty: set it to the model name your endpoint serves"
+                    )
+                base_url = target.base_url or ""
+            self._provider = self._make_provider(base_url)
+            return self._provider
+
+    def _make_provider(self, base_url: str) -> OpenAIProvider:
+        target = self.target
+        key = self._env.get(target.api_key_env) if target.api_key_env else None
+        self._provider_base_url = base_url
+        return OpenAIProvider(
+            base_url=base_url,
+            api_key=key,
+            model=target.model,
+            mode=target.mode,
+            timeout_s=self._settings.completion_timeout_ms / 1000,
+            name="embedded" if target.embedded else "endpoint",
+        )
+
+    async def _start_embedded(self) -> str:
+        available, why = embedded_available()
+        if not available:
+            raise NotConfigured(why)
+        if self._embedded is None:
+            threads = self._settings.embedded_threads or (os.cpu_count() or 2)
+            self._embedded = EmbeddedModel(
+                n_ctx=self._settings.embedded_context_size, n_threads=threads
+            )
+        log.info("starting the embedded model (%s)", EMBEDDED_MODEL_NAME)
+        return await self._embedded.start()
+
+    async def warm_up(self) -> None:
+        """Start the provider early (embedded model boot) without surfacing errors twice."""
+        try:
+            await self.provider()
+        except LLMError as error:
+            self._report(error)
+
+    async def complete(
+        self, request: CompletionRequest, should_stop: Callable[[str], bool] | None = None
+    ) -> CompletionResult | None:
+        """One model call through the fault gate; None when it failed or is held back."""
+        now = self._clock()
+        blocked = self.gate.blocked_until(now)
+        if blocked is not None:
+            log.debug("model call held back for %.1f s (cooldown)", blocked - now)
+            return None
+        try:
+            provider = await self.provider()
+            self.requests += 1
+            result = await provider.complete(request, should_stop)
+        except LLMError as error:
+            self._report(error)
+            return None
+        if self.last_error is not None:
+            log.info("model endpoint recovered")
+            self._notify("info", "Grove: the model endpoint answers again.")
+        self.gate.record_success()
+        self.last_error = None
+        return result
+
+    def _report(self, error: LLMError) -> None:
+        self.last_error = error.user_message
+        if isinstance(error, NotConfigured):
+            if not self._said_not_configured:
+                self._said_not_configured = True
+                self._notify("error", f"Grove: {error.user_message}")
+            return
+        if self.gate.record(error, self._clock()):
+            self._notify("warning", f"Grove: {error.user_message}")
+        log.warning("model call failed: %s", error.user_message)
+
+    def status(self) -> dict[str, object]:
+        """A summary for ``grove.status`` (no secrets)."""
+        return {
+            "target": self.target.label,
+            "embedded": self.target.embedded,
+            "requests": self.requests,
+            "lastError": self.last_error,
+        }
+
+    async def aclose(self) -> None:
+        """Close the client and stop the embedded model."""
+        if self._provider is not None:
+            await self._provider.aclose()
+            self._provider = None
+        if self._embedded is not None:
+            await self._embedded.stop()

@@ -1,0 +1,125 @@
+"""The inline-completion pipeline shared by the language server and the CLI.
+
+document + cursor → completion kind → cache → context window → model (streamed, stopped
+early) → post-processing and validation → a suggestion to insert at the cursor. Nothing here
+knows LSP types; the feature module converts offsets to positions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analyzers.completion_kind import CompletionKind, completion_kind
+from analyzers.context import build_context
+from analyzers.parsing import SourceDocument
+from analyzers.postprocess import make_stop_check, postprocess
+from server.backend import ModelBackend
+from server.completion_cache import CompletionCache
+from server.llm.provider import CompletionRequest
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Longest cursor line we complete on: longer lines are minified or generated code.
+MAX_LINE_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Text to insert at ``offset`` (code points)."""
+
+    text: str
+    offset: int
+    kind: CompletionKind
+    from_cache: bool
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """What would be sent to the model for one cursor position."""
+
+    kind: CompletionKind
+    request: CompletionRequest
+
+
+def prepare_request(
+    source: SourceDocument, offset: int, path: str | None, settings: Settings
+) -> PreparedRequest | None:
+    """Decide whether to complete here and build the model request; None: don't."""
+    line, _ = source.lines.position_at(offset)
+    if len(source.lines.line_text(line)) > MAX_LINE_CHARS:
+        return None
+    kind = completion_kind(source, offset)
+    if kind is CompletionKind.NONE:
+        return None
+    window = build_context(
+        source, offset, path=path, budget_tokens=settings.context_budget_tokens
+    )
+    max_tokens = settings.completion_max_tokens
+    if kind is CompletionKind.SINGLE_LINE:
+        max_tokens = min(max_tokens, 48)
+    language = source.language.name if source.language else ""
+    request = CompletionRequest(
+        prefix=window.prompt_prefix,
+        suffix=window.suffix,
+        max_tokens=max_tokens,
+        language=language,
+        path=path or "",
+    )
+    return PreparedRequest(kind, request)
+
+
+class CompletionEngine:
+    """Runs the pipeline against a model backend, with a suggestion cache."""
+
+    def __init__(
+        self,
+        backend: ModelBackend,
+        cache: CompletionCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.backend = backend
+        self.cache = cache or CompletionCache()
+        self._clock = clock
+
+    def cached(self, key: str, source: SourceDocument, offset: int) -> Suggestion | None:
+        """A suggestion served from the cache (repeat position or typed-ahead), if any."""
+        started = self._clock()
+        rest = self.cache.lookup(key, source.text, offset, started)
+        if rest is None:
+            return None
+        kind = completion_kind(source, offset)
+        return Suggestion(rest, offset, kind, True, self._clock() - started)
+
+    async def suggest(
+        self,
+        key: str,
+        source: SourceDocument,
+        offset: int,
+        path: str | None,
+        settings: Settings,
+    ) -> Suggestion | None:
+        """A fresh suggestion from the model (no cache lookup), or None."""
+        started = self._clock()
+        prepared = prepare_request(source, offset, path, settings)
+        if prepared is None:
+            return None
+        # The document may change while the model runs; work on a snapshot of its text.
+        text = source.text
+        stop_check = make_stop_check(source, offset, prepared.kind)
+        result = await self.backend.complete(prepared.request, stop_check)
+        if result is None or not result.text:
+            return None
+        if source.text != text:
+            log.debug("document changed while the model ran; suggestion dropped")
+            return None
+        final = postprocess(result.text, source, offset, prepared.kind)
+        if not final:
+            log.debug("suggestion rejected by post-processing")
+            return None
+        self.cache.store(key, text, offset, final, self._clock())
+        return Suggestion(final, offset, prepared.kind, False, self._clock() - started)

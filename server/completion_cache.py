@@ -1,0 +1,80 @@
+"""Short-lived cache of suggestions: repeated positions and typing into a suggestion.
+
+An entry remembers where a suggestion was made (the document's text before and after the
+cursor, by hash) and what it was. A later request is served from the entry when the text
+before the cursor is the old text plus a prefix of the suggestion (the user typed into the
+ghost text) and the text after the cursor is unchanged. Entries expire after ``ttl_s``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    offset: int
+    before: bytes
+    after: bytes
+    suggestion: str
+    created: float
+
+
+class CompletionCache:
+    """Per-document LRU of recent suggestions."""
+
+    def __init__(self, per_document: int = 16, documents: int = 64, ttl_s: float = 120.0) -> None:
+        self._per_document = per_document
+        self._documents = documents
+        self._ttl_s = ttl_s
+        self._entries: OrderedDict[str, list[_Entry]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def store(self, key: str, text: str, offset: int, suggestion: str, now: float) -> None:
+        """Remember ``suggestion`` made at ``offset`` of ``text``."""
+        if not suggestion:
+            return
+        entry = _Entry(offset, _digest(text[:offset]), _digest(text[offset:]), suggestion, now)
+        entries = [e for e in self._entries.pop(key, []) if now - e.created < self._ttl_s]
+        entries = [e for e in entries if (e.offset, e.before) != (entry.offset, entry.before)]
+        entries.append(entry)
+        self._entries[key] = entries[-self._per_document :]
+        while len(self._entries) > self._documents:
+            self._entries.popitem(last=False)
+
+    def lookup(self, key: str, text: str, offset: int, now: float) -> str | None:
+        """The rest of a cached suggestion that still applies at ``offset``, else None."""
+        after: bytes | None = None
+        for entry in reversed(self._entries.get(key, [])):
+            if now - entry.created >= self._ttl_s:
+                continue
+            typed_length = offset - entry.offset
+            if not 0 <= typed_length < len(entry.suggestion):
+                continue
+            if text[entry.offset : offset] != entry.suggestion[:typed_length]:
+                continue
+            if after is None:
+                after = _digest(text[offset:])
+            if entry.after != after or _digest(text[: entry.offset]) != entry.before:
+                continue
+            self.hits += 1
+            return entry.suggestion[typed_length:]
+        self.misses += 1
+        return None
+
+    def forget(self, key: str) -> None:
+        """Drop everything cached for a document (closed)."""
+        self._entries.pop(key, None)
+
+    @property
+    def hit_rate(self) -> float:
+        """Share of lookups served from the cache."""
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0

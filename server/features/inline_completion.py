@@ -1,0 +1,119 @@
+"""Inline completion (LSP 3.18 ``textDocument/inlineCompletion``) and the completion-item fallback."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lsprotocol import types
+
+from server.app import GroveServer
+from server.completion import Suggestion
+from server.documents import OpenDocument
+from server.tasks import Superseded
+
+log = logging.getLogger(__name__)
+
+_WORD_BEFORE_CURSOR = re.compile(r"[\w$]+$")
+
+
+def register(server: GroveServer) -> None:
+    """Wire inline completion and the fallback completion provider."""
+    server.feature(
+        types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions()
+    )(inline_completion)
+    server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=[".", "(", ","], resolve_provider=False),
+    )(completion)
+
+
+async def inline_completion(
+    ls: GroveServer, params: types.InlineCompletionParams
+) -> types.InlineCompletionList:
+    """Ghost-text suggestion at the cursor."""
+    document = _completable(ls, params.text_document.uri)
+    if document is None:
+        return types.InlineCompletionList(items=[])
+    offset = document.offset_at(params.position, ls.encoding)
+    suggestion = await suggest_at(ls, document, offset)
+    if suggestion is None:
+        return types.InlineCompletionList(items=[])
+    position = document.position_at(suggestion.offset, ls.encoding)
+    item = types.InlineCompletionItem(
+        insert_text=suggestion.text, range=types.Range(start=position, end=position)
+    )
+    return types.InlineCompletionList(items=[item])
+
+
+async def completion(
+    ls: GroveServer, params: types.CompletionParams
+) -> types.CompletionList:
+    """The same suggestion as one completion item, for clients without inline completion."""
+    empty = types.CompletionList(is_incomplete=True, items=[])
+    mode = ls.settings.completion_fallback_items
+    if mode == "never" or (mode == "auto" and ls.supports_inline_completion):
+        return empty
+    document = _completable(ls, params.text_document.uri)
+    if document is None:
+        return empty
+    offset = document.offset_at(params.position, ls.encoding)
+    suggestion = await suggest_at(ls, document, offset)
+    if suggestion is None:
+        return empty
+    return types.CompletionList(is_incomplete=True, items=[_completion_item(ls, document, suggestion)])
+
+
+async def suggest_at(ls: GroveServer, document: OpenDocument, offset: int) -> Suggestion | None:
+    """Cached suggestion, or a debounced model call that a newer request can supersede."""
+    key = document.uri
+    version = document.version
+    ticket = ls.tasks.begin(key)
+    try:
+        cached = ls.engine.cached(key, document.source, offset)
+        if cached is not None:
+            return cached
+        await ls.tasks.debounce(ticket, ls.settings.completion_debounce_ms / 1000)
+        if document.version != version:
+            return None
+        work = ls.engine.suggest(key, document.source, offset, document.path, ls.settings)
+        return await ls.tasks.run(ticket, work)
+    except Superseded:
+        return None
+    finally:
+        ls.tasks.end(ticket)
+
+
+def _completable(ls: GroveServer, uri: str) -> OpenDocument | None:
+    if not ls.settings.completion_enabled:
+        return None
+    document = ls.documents.get(uri)
+    if document is None or document.too_large:
+        return None
+    return document
+
+
+def _completion_item(
+    ls: GroveServer, document: OpenDocument, suggestion: Suggestion
+) -> types.CompletionItem:
+    """A completion item whose edit replaces the word before the cursor with word + suggestion."""
+    line, column = document.source.lines.position_at(suggestion.offset)
+    before = document.source.lines.line_text(line)[:column]
+    match = _WORD_BEFORE_CURSOR.search(before)
+    word = match.group(0) if match else ""
+    start = document.position_at(suggestion.offset - len(word), ls.encoding)
+    end = document.position_at(suggestion.offset, ls.encoding)
+    new_text = word + suggestion.text
+    first_line = new_text.strip().splitlines()[0] if new_text.strip() else new_text
+    return types.CompletionItem(
+        label=first_line[:80],
+        kind=types.CompletionItemKind.Text,
+        detail="Grove",
+        documentation=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value=f"```\n{new_text}\n```"
+        ),
+        filter_text=new_text,
+        sort_text="0000",
+        insert_text_format=types.InsertTextFormat.PlainText,
+        text_edit=types.TextEdit(range=types.Range(start=start, end=end), new_text=new_text),
+    )

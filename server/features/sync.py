@@ -1,0 +1,37 @@
+"""Text synchronisation: didOpen, didChange (incremental), didClose."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from server.app import GroveServer
+
+log = logging.getLogger(__name__)
+
+
+def register(server: GroveServer) -> None:
+    """Wire document synchronisation handlers."""
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+
+
+def did_open(ls: GroveServer, params: types.DidOpenTextDocumentParams) -> None:
+    """Parse and track a newly opened document."""
+    document = ls.documents.open(params.text_document)
+    log.debug("opened %s (%s)", document.uri, document.language_id)
+
+
+def did_change(ls: GroveServer, params: types.DidChangeTextDocumentParams) -> None:
+    """Apply incremental changes to the text and the syntax tree."""
+    ls.documents.change(params.text_document, list(params.content_changes), ls.encoding)
+
+
+def did_close(ls: GroveServer, params: types.DidCloseTextDocumentParams) -> None:
+    """Stop tracking a document and cancel its in-flight work."""
+    uri = params.text_document.uri
+    ls.tasks.cancel(uri)
+    ls.engine.cache.forget(uri)
+    ls.documents.close(uri)

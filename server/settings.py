@@ -1,0 +1,133 @@
+"""Client options → resolved Settings.
+
+The JSON Schema in ``settings_schema.json`` is the single source of every setting: its name,
+type, default, bounds and description. This module reads raw options as clients send them
+(nested ``{"completion": {"maxTokens": 64}}``, dotted ``{"completion.maxTokens": 64}``, with or
+without the ``grove`` section prefix), validates each value against the schema, and falls back
+to the default for anything invalid while collecting one human-readable problem per bad key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+SECTION = "grove"
+
+
+@cache
+def settings_schema() -> dict[str, Any]:
+    """The settings JSON Schema shipped with the package."""
+    text = resources.files("server").joinpath("settings_schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def schema_properties() -> dict[str, dict[str, Any]]:
+    """Setting name (``grove.x.y``) → its schema entry."""
+    properties: dict[str, dict[str, Any]] = settings_schema()["properties"]
+    return properties
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved, validated settings; every field has a value."""
+
+    endpoint_base_url: str | None = None
+    endpoint_api_key_env: str = "OPENAI_API_KEY"
+    model: str = ""
+    completion_enabled: bool = True
+    completion_mode: str = "auto"
+    completion_max_tokens: int = 64
+    completion_debounce_ms: int = 60
+    completion_timeout_ms: int = 10000
+    completion_fallback_items: str = "auto"
+    context_budget_tokens: int = 1024
+    embedded_threads: int = 0
+    embedded_context_size: int = 2048
+    log_level: str = "info"
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+
+def _attribute_name(setting: str) -> str:
+    """``grove.endpoint.baseUrl`` → ``endpoint_base_url``."""
+    dotted = setting.removeprefix(SECTION + ".")
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", dotted).lower()
+    return snake.replace(".", "_")
+
+
+def flatten_options(raw: object) -> dict[str, object]:
+    """Nested or dotted client options → ``{"grove.a.b": value}``."""
+    flat: dict[str, object] = {}
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict) and not _is_leaf_key(prefix):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat[prefix] = value
+
+    if isinstance(raw, dict):
+        walk("", raw)
+    result: dict[str, object] = {}
+    for key, value in flat.items():
+        name = key if key.startswith(SECTION + ".") else f"{SECTION}.{key}"
+        result[name] = value
+    return result
+
+
+def _is_leaf_key(prefix: str) -> bool:
+    name = prefix if prefix.startswith(SECTION + ".") else f"{SECTION}.{prefix}"
+    return name in schema_properties()
+
+
+def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
+    """Return a problem sentence if ``value`` does not satisfy ``spec``."""
+    types = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
+    ok_type = (
+        ("null" in types and value is None)
+        or ("string" in types and isinstance(value, str))
+        or ("boolean" in types and isinstance(value, bool))
+        or ("integer" in types and isinstance(value, int) and not isinstance(value, bool))
+    )
+    if not ok_type:
+        return f"{name} must be {' or '.join(types)}, got {json.dumps(value)[:60]}"
+    if "enum" in spec and value not in spec["enum"]:
+        return f"{name} must be one of {', '.join(spec['enum'])}, got {json.dumps(value)[:60]}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = spec.get("minimum"), spec.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"{name} must be between {low} and {high}, got {value}"
+    if isinstance(value, str) and "pattern" in spec and not re.match(spec["pattern"], value):
+        return f"{name} is not a valid value: {json.dumps(value)[:60]}"
+    if isinstance(value, str) and spec.get("format") == "uri" and value:
+        if not re.match(r"^https?://[^\s/]+", value):
+            return f"{name} must be an http(s) URL, got {json.dumps(value)[:60]}"
+    return None
+
+
+def resolve_settings(*sources: object) -> Settings:
+    """Merge raw option objects (later ones win) into validated Settings."""
+    merged: dict[str, object] = {}
+    for source in sources:
+        merged.update(flatten_options(source))
+    properties = schema_properties()
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for name, value in merged.items():
+        spec = properties.get(name)
+        if spec is None:
+            problems.append(f"unknown setting {name} (ignored)")
+            continue
+        if isinstance(value, str) and value == "" and "null" in spec["type"]:
+            value = None
+        problem = _check(name, value, spec)
+        if problem:
+            problems.append(f"{problem}; using the default {json.dumps(spec['default'])}")
+            continue
+        values[_attribute_name(name)] = value
+    return Settings(**values, problems=tuple(problems))  # type: ignore[arg-type]

@@ -1,0 +1,112 @@
+"""Start the real Grove server over stdio with recorded editor capabilities (pytest-lsp)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+CLIENTS = {
+    "vscode": "visual-studio-code",
+    "neovim": "neovim@v0.11.0",
+}
+
+
+def capabilities(client: str, *, inline: bool = True, encodings: list[str] | None = None) -> types.ClientCapabilities:
+    """Recorded capabilities of ``client``, plus inline completion (which the recordings lack)."""
+    caps = client_capabilities(CLIENTS[client])
+    if inline:
+        text_document = caps.text_document or types.TextDocumentClientCapabilities()
+        text_document.inline_completion = types.InlineCompletionClientCapabilities(
+            dynamic_registration=False
+        )
+        caps.text_document = text_document
+    if encodings is not None:
+        general = caps.general or types.GeneralClientCapabilities()
+        general.position_encodings = [types.PositionEncodingKind(e) for e in encodings]
+        caps.general = general
+    return caps
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The test process environment (pytest-lsp replaces it otherwise) minus OpenAI variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(extra)
+    return env
+
+
+@asynccontextmanager
+async def grove_client(
+    options: dict[str, Any] | None = None,
+    *,
+    client: str = "vscode",
+    inline: bool = True,
+    encodings: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    configuration: dict[str, Any] | None = None,
+) -> AsyncIterator[LanguageClient]:
+    """A client connected to a fresh ``python -m server`` process, initialised."""
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "server", "serve", "--log-level", "debug"],
+        server_env=env if env is not None else server_env(),
+    )
+    lsp = await config.start()
+    assert isinstance(lsp, LanguageClient)
+    if configuration is not None:
+        lsp.set_configuration(configuration)
+    await lsp.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(client, inline=inline, encodings=encodings),
+            initialization_options=options,
+            root_uri=FIXTURES.as_uri(),
+        )
+    )
+    try:
+        yield lsp
+    finally:
+        await lsp.shutdown_session()
+        await lsp.stop()
+
+
+def endpoint_options(base_url: str, **completion: Any) -> dict[str, Any]:
+    """initializationOptions pointing Grove at a scripted endpoint."""
+    return {
+        "endpoint": {"baseUrl": base_url},
+        "model": "scripted-model",
+        "completion": {"mode": "prefix", "debounceMs": 0, **completion},
+    }
+
+
+def open_document(lsp: LanguageClient, uri: str, language_id: str, text: str, version: int = 1) -> None:
+    """Send didOpen."""
+    lsp.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language_id, version=version, text=text
+            )
+        )
+    )
+
+
+async def inline_at(lsp: LanguageClient, uri: str, line: int, character: int) -> types.InlineCompletionList | None:
+    """Ask for inline completion at a position."""
+    result = await lsp.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic
+            ),
+        )
+    )
+    if isinstance(result, list):
+        return types.InlineCompletionList(items=result)
+    return result
