@@ -1,3 +1,3 @@
-"""Grove's language server: LSP wiring, settings, documents, and the model layer (``server.llm``)."""
+"""Grove's language server: LSP wiring, settings, documents and the model layer."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""The ``grove`` command: ``serve`` (the language server) and ``complete`` (the same pipeline, once).
+"""The ``grove`` command: ``serve`` (the language server) and ``complete`` (one suggestion).
 
 ``python -m server`` is ``grove serve``.
 """
@@ -49,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("location", help="FILE:LINE:COL, 1-based, COL in characters")
     complete.add_argument("--json", action="store_true", help="machine-readable output")
     complete.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
-    complete.add_argument("--log-level", default="warning", choices=["error", "warning", "info", "debug"])
+    complete.add_argument(
+        "--log-level", default="warning", choices=["error", "warning", "info", "debug"]
+    )
     return parser
 
 

@@ -7,6 +7,7 @@ lives on the one :class:`GroveServer` instance; feature modules only register ha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine, Mapping
 from typing import Any
@@ -39,6 +40,13 @@ class GroveServer(LanguageServer):
         self.engine = CompletionEngine(self.backend)
         self._shown_problems: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
+        self.settings_ready = asyncio.Event()
+
+    async def wait_for_settings(self, timeout_s: float = 3.0) -> None:
+        """Wait (bounded) until the initial workspace/configuration pull has finished."""
+        if not self.settings_ready.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.settings_ready.wait(), timeout_s)
 
     @property
     def supports_inline_completion(self) -> bool:

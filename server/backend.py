@@ -86,6 +86,8 @@ class ModelBackend:
         self.last_error: str | None = None
         self.requests = 0
         self._said_not_configured = False
+        self._provider_base_url = ""
+        self._closing: set[asyncio.Future[None]] = set()
 
     def configure(self, settings: Settings) -> bool:
         """Adopt new settings; returns True when the endpoint changed."""
@@ -100,7 +102,8 @@ class ModelBackend:
         self.gate = FaultGate()
         self._said_not_configured = False
         if old is not None:
-            asyncio.ensure_future(old.aclose())
+            self._closing.add(asyncio.ensure_future(old.aclose()))
+            self._closing = {task for task in self._closing if not task.done()}
         return True
 
     async def provider(self) -> OpenAIProvider:

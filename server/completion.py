@@ -56,9 +56,7 @@ def prepare_request(
     kind = completion_kind(source, offset)
     if kind is CompletionKind.NONE:
         return None
-    window = build_context(
-        source, offset, path=path, budget_tokens=settings.context_budget_tokens
-    )
+    window = build_context(source, offset, path=path, budget_tokens=settings.context_budget_tokens)
     max_tokens = settings.completion_max_tokens
     if kind is CompletionKind.SINGLE_LINE:
         max_tokens = min(max_tokens, 48)

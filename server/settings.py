@@ -104,9 +104,9 @@ def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
             return f"{name} must be between {low} and {high}, got {value}"
     if isinstance(value, str) and "pattern" in spec and not re.match(spec["pattern"], value):
         return f"{name} is not a valid value: {json.dumps(value)[:60]}"
-    if isinstance(value, str) and spec.get("format") == "uri" and value:
-        if not re.match(r"^https?://[^\s/]+", value):
-            return f"{name} must be an http(s) URL, got {json.dumps(value)[:60]}"
+    uri_like = isinstance(value, str) and spec.get("format") == "uri" and value
+    if uri_like and not re.match(r"^https?://[^\s/]+", str(value)):
+        return f"{name} must be an http(s) URL, got {json.dumps(value)[:60]}"
     return None
 
 
@@ -131,3 +131,17 @@ def resolve_settings(*sources: object) -> Settings:
             continue
         values[_attribute_name(name)] = value
     return Settings(**values, problems=tuple(problems))  # type: ignore[arg-type]
+
+
+def settings_table_markdown() -> str:
+    """The README's settings table, generated from the schema."""
+    rows = ["| Setting | Type | Default | Description |", "|---|---|---|---|"]
+    for name, spec in schema_properties().items():
+        kind = spec["type"] if isinstance(spec["type"], str) else " / ".join(spec["type"])
+        if "enum" in spec:
+            kind = " \\| ".join(f"`{v}`" for v in spec["enum"])
+        elif "minimum" in spec:
+            kind = f"{kind} ({spec['minimum']}–{spec['maximum']})"
+        default = f"`{json.dumps(spec['default'])}`"
+        rows.append(f"| `{name}` | {kind} | {default} | {spec['description']} |")
+    return "\n".join(rows)

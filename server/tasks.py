@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -27,7 +27,7 @@ class Ticket:
 
     key: str
     generation: int
-    inner: asyncio.Task[object] | None = field(default=None, repr=False)
+    inner: asyncio.Task[Any] | None = field(default=None, repr=False)
     superseded: bool = False
 
 
@@ -80,7 +80,7 @@ class TaskRegistry:
                 work.close()
             raise Superseded
         inner: asyncio.Task[T] = asyncio.ensure_future(work)
-        ticket.inner = inner  # type: ignore[assignment]
+        ticket.inner = inner
         self.upstream_started += 1
         try:
             await asyncio.wait({inner})

@@ -22,4 +22,5 @@ def status(ls: GroveServer, *args: object) -> dict[str, object]:
         "superseded": ls.tasks.superseded_count,
         "cacheHitRate": round(ls.engine.cache.hit_rate, 3),
         "encoding": ls.encoding,
+        "completionEnabled": ls.settings.completion_enabled,
     }

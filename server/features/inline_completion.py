@@ -1,4 +1,4 @@
-"""Inline completion (LSP 3.18 ``textDocument/inlineCompletion``) and the completion-item fallback."""
+"""Inline completion (LSP 3.18 ``textDocument/inlineCompletion``) and its completion fallback."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ _WORD_BEFORE_CURSOR = re.compile(r"[\w$]+$")
 
 def register(server: GroveServer) -> None:
     """Wire inline completion and the fallback completion provider."""
-    server.feature(
-        types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions()
-    )(inline_completion)
+    server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
+        inline_completion
+    )
     server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=[".", "(", ","], resolve_provider=False),
@@ -32,6 +32,7 @@ async def inline_completion(
     ls: GroveServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList:
     """Ghost-text suggestion at the cursor."""
+    await ls.wait_for_settings()
     document = _completable(ls, params.text_document.uri)
     if document is None:
         return types.InlineCompletionList(items=[])
@@ -46,11 +47,10 @@ async def inline_completion(
     return types.InlineCompletionList(items=[item])
 
 
-async def completion(
-    ls: GroveServer, params: types.CompletionParams
-) -> types.CompletionList:
+async def completion(ls: GroveServer, params: types.CompletionParams) -> types.CompletionList:
     """The same suggestion as one completion item, for clients without inline completion."""
     empty = types.CompletionList(is_incomplete=True, items=[])
+    await ls.wait_for_settings()
     mode = ls.settings.completion_fallback_items
     if mode == "never" or (mode == "auto" and ls.supports_inline_completion):
         return empty
@@ -61,7 +61,9 @@ async def completion(
     suggestion = await suggest_at(ls, document, offset)
     if suggestion is None:
         return empty
-    return types.CompletionList(is_incomplete=True, items=[_completion_item(ls, document, suggestion)])
+    return types.CompletionList(
+        is_incomplete=True, items=[_completion_item(ls, document, suggestion)]
+    )
 
 
 async def suggest_at(ls: GroveServer, document: OpenDocument, offset: int) -> Suggestion | None:

@@ -33,6 +33,7 @@ def initialize(ls: GroveServer, params: types.InitializeParams) -> None:
 async def initialized(ls: GroveServer, params: types.InitializedParams) -> None:
     """Pull workspace settings, then start the model in the background."""
     await pull_configuration(ls)
+    ls.settings_ready.set()
     if ls.settings.completion_enabled:
         ls.background(ls.backend.warm_up())
 

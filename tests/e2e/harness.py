@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ CLIENTS = {
 }
 
 
-def capabilities(client: str, *, inline: bool = True, encodings: list[str] | None = None) -> types.ClientCapabilities:
+def capabilities(
+    client: str, *, inline: bool = True, encodings: list[str] | None = None
+) -> types.ClientCapabilities:
     """Recorded capabilities of ``client``, plus inline completion (which the recordings lack)."""
     caps = client_capabilities(CLIENTS[client])
     if inline:
@@ -62,7 +64,7 @@ async def grove_client(
     assert isinstance(lsp, LanguageClient)
     if configuration is not None:
         lsp.set_configuration(configuration)
-    await lsp.initialize_session(
+    lsp.initialize_result = await lsp.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=capabilities(client, inline=inline, encodings=encodings),
             initialization_options=options,
@@ -81,11 +83,14 @@ def endpoint_options(base_url: str, **completion: Any) -> dict[str, Any]:
     return {
         "endpoint": {"baseUrl": base_url},
         "model": "scripted-model",
+        "logLevel": "debug",
         "completion": {"mode": "prefix", "debounceMs": 0, **completion},
     }
 
 
-def open_document(lsp: LanguageClient, uri: str, language_id: str, text: str, version: int = 1) -> None:
+def open_document(
+    lsp: LanguageClient, uri: str, language_id: str, text: str, version: int = 1
+) -> None:
     """Send didOpen."""
     lsp.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -96,7 +101,9 @@ def open_document(lsp: LanguageClient, uri: str, language_id: str, text: str, ve
     )
 
 
-async def inline_at(lsp: LanguageClient, uri: str, line: int, character: int) -> types.InlineCompletionList | None:
+async def inline_at(
+    lsp: LanguageClient, uri: str, line: int, character: int
+) -> types.InlineCompletionList | None:
     """Ask for inline completion at a position."""
     result = await lsp.text_document_inline_completion_async(
         types.InlineCompletionParams(

