@@ -461,3 +461,52 @@ async def test_status_command_reports_without_secrets(scripted_openai: ScriptedO
     assert secret not in json.dumps(status)
     assert all(secret not in m.message for m in lsp.messages + lsp.log_messages)
     assert status["lastError"]
+
+
+async def test_endpoint_recovers_after_a_failure(scripted_openai: ScriptedOpenAI) -> None:
+    uri = "file:///tmp/recover.py"
+    scripted_openai.script(replies.status(500), replies.text("x + 1\n"))
+    async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        failed = await inline_at(lsp, uri, 1, 11)
+        recovered = await inline_at(lsp, uri, 1, 11)
+    assert failed is not None and list(failed.items) == []
+    assert recovered is not None and [i.insert_text for i in recovered.items] == ["x + 1"]
+    shown = [m.message for m in lsp.messages]
+    assert len(shown) == 2
+    assert shown[1] == "Grove: the model endpoint answers again."
+
+
+async def test_rate_limit_holds_requests_back_until_retry_after(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    uri = "file:///tmp/ratelimit.py"
+    scripted_openai.script(replies.status(429, headers={"Retry-After": "1"}), replies.text("x\n"))
+    async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        limited = await inline_at(lsp, uri, 1, 11)
+        held_back = await inline_at(lsp, uri, 1, 11)
+        assert len(scripted_openai.completion_requests) == 1
+        for _ in range(60):
+            later = await inline_at(lsp, uri, 1, 11)
+            if later is not None and later.items:
+                break
+            await asyncio.sleep(0.1)
+    assert limited is not None and list(limited.items) == []
+    assert held_back is not None and list(held_back.items) == []
+    assert later is not None and [i.insert_text for i in later.items] == ["x"]
+    assert len(scripted_openai.completion_requests) == 2
+    warnings = [m for m in lsp.messages if m.type == types.MessageType.Warning]
+    assert len(warnings) == 1 and "rate" in warnings[0].message.lower()
+
+
+async def test_stalled_endpoint_times_out_with_a_message(scripted_openai: ScriptedOpenAI) -> None:
+    uri = "file:///tmp/stall.py"
+    scripted_openai.script(replies.stall_before_headers(5.0))
+    options = endpoint_options(scripted_openai.base_url, timeoutMs=300)
+    async with grove_client(options) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        result = await inline_at(lsp, uri, 1, 11)
+    assert result is not None and list(result.items) == []
+    [message] = lsp.messages
+    assert "in time" in message.message
