@@ -135,7 +135,7 @@ def test_units_round_trip(text: str, encoding: Encoding) -> None:
             assert units_to_column(line, units, encoding) == column
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.data(), texts)
 def test_edited_index_equals_fresh_index(data: st.DataObject, text: str) -> None:
     index = LineIndex(text)
