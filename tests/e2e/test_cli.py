@@ -31,28 +31,28 @@ def _settings(base_url: str) -> str:
 
 
 def test_complete_prints_the_suggestion(scripted_openai: ScriptedOpenAI) -> None:
-    scripted_openai.script(replies.text("fibonacci(n - 1) + fibonacci(n - 2)\n"))
-    done = _grove("complete", f"{EXAMPLE}:9:12", "--settings", _settings(scripted_openai.base_url))
+    scripted_openai.script(replies.text("n - 1) + fibonacci(n - 2)\n"))
+    done = _grove("complete", f"{EXAMPLE}:9:22", "--settings", _settings(scripted_openai.base_url))
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "fibonacci(n - 1) + fibonacci(n - 2)\n"
+    assert done.stdout == "n - 1) + fibonacci(n - 2)\n"
     prompt = scripted_openai.completion_requests[0].body["prompt"]
-    assert prompt.endswith("# Each number is the sum of the two before it.\n    return ")
+    assert prompt.endswith("# Each number is the sum of the two before it.\n    return fibonacci(")
 
 
 def test_complete_json(scripted_openai: ScriptedOpenAI) -> None:
-    scripted_openai.script(replies.text("fibonacci(n - 1) + fibonacci(n - 2)\n"))
+    scripted_openai.script(replies.text("n - 1) + fibonacci(n - 2)\n"))
     done = _grove(
-        "complete", f"{EXAMPLE}:9:12", "--json", "--settings", _settings(scripted_openai.base_url)
+        "complete", f"{EXAMPLE}:9:22", "--json", "--settings", _settings(scripted_openai.base_url)
     )
     answer = json.loads(done.stdout)
-    assert answer["text"] == "fibonacci(n - 1) + fibonacci(n - 2)"
+    assert answer["text"] == "n - 1) + fibonacci(n - 2)"
     assert answer["kind"] == "single_line"
-    assert (answer["line"], answer["column"]) == (9, 12)
+    assert (answer["line"], answer["column"]) == (9, 22)
     assert answer["error"] is None
 
 
 def test_complete_reports_an_unreachable_endpoint(closed_port_url: str) -> None:
-    done = _grove("complete", f"{EXAMPLE}:9:12", "--settings", _settings(closed_port_url))
+    done = _grove("complete", f"{EXAMPLE}:9:22", "--settings", _settings(closed_port_url))
     assert done.returncode == 1
     assert done.stdout == ""
     assert "Grove:" in done.stderr

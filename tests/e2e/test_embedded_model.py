@@ -26,7 +26,7 @@ async def test_inline_completion_from_the_embedded_model() -> None:
     text = EXAMPLE.read_text("utf-8")
     async with grove_client(None, env=server_env()) as lsp:
         open_document(lsp, EXAMPLE.as_uri(), "python", text)
-        result = await inline_at(lsp, EXAMPLE.as_uri(), 8, 11)
+        result = await inline_at(lsp, EXAMPLE.as_uri(), 8, 21)
         status = await lsp.workspace_execute_command_async(
             types.ExecuteCommandParams(command="grove.status")
         )
@@ -37,7 +37,7 @@ async def test_inline_completion_from_the_embedded_model() -> None:
     item = result.items[0]
     assert item.insert_text.strip()
     assert "\n" not in item.insert_text  # mid-statement: a single line
-    position = types.Position(line=8, character=11)
+    position = types.Position(line=8, character=21)
     assert item.range == types.Range(start=position, end=position)
     assert _llama_servers() == before, "no orphan model process after shutdown"
 
@@ -45,7 +45,7 @@ async def test_inline_completion_from_the_embedded_model() -> None:
 def test_cli_prints_a_completion_from_the_embedded_model() -> None:
     before = _llama_servers()
     completed = subprocess.run(
-        [sys.executable, "-m", "server", "complete", f"{EXAMPLE}:9:12", "--json"],
+        [sys.executable, "-m", "server", "complete", f"{EXAMPLE}:9:22", "--json"],
         capture_output=True,
         text=True,
         env=server_env(),
@@ -55,5 +55,5 @@ def test_cli_prints_a_completion_from_the_embedded_model() -> None:
     answer = json.loads(completed.stdout)
     assert answer["text"] and answer["text"].strip()
     assert answer["model"].startswith("smollm2-135m-instruct @ embedded")
-    assert answer["line"] == 9 and answer["column"] == 12
+    assert answer["line"] == 9 and answer["column"] == 22
     assert _llama_servers() == before

@@ -60,9 +60,9 @@ async def test_capabilities_advertise_inline_completion(
         (
             "fibonacci.py",
             "python",
-            "it.\n    return ",
-            "fibonacci(n - 1) + fibonacci(n - 2)\n",
-            "fibonacci(n - 1) + fibonacci(n - 2)",
+            "it.\n    return fibonacci(",
+            "n - 1) + fibonacci(n - 2)\n",
+            "n - 1) + fibonacci(n - 2)",
         ),
         (
             "shapes.ts",
@@ -175,14 +175,14 @@ async def test_incremental_changes_reach_the_prompt(scripted_openai: ScriptedOpe
 async def test_fim_mode_sends_the_family_template(scripted_openai: ScriptedOpenAI) -> None:
     path = EXAMPLES / "fibonacci.py"
     text = path.read_text("utf-8")
-    line, column, offset = _cursor_after(text, "it.\n    return ")
-    scripted_openai.script(replies.text("fibonacci(n - 1) + fibonacci(n - 2)"))
+    line, column, offset = _cursor_after(text, "it.\n    return fibonacci(")
+    scripted_openai.script(replies.text("n - 1) + fibonacci(n - 2)"))
     options = endpoint_options(scripted_openai.base_url, mode="qwen")
     async with grove_client(options) as lsp:
         open_document(lsp, path.as_uri(), "python", text)
         result = await inline_at(lsp, path.as_uri(), line, column)
     assert (
-        result is not None and result.items[0].insert_text == "fibonacci(n - 1) + fibonacci(n - 2)"
+        result is not None and result.items[0].insert_text == "n - 1) + fibonacci(n - 2)"
     )
     body = scripted_openai.completion_requests[0].body
     prompt = body["prompt"]
