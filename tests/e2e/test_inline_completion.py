@@ -181,9 +181,7 @@ async def test_fim_mode_sends_the_family_template(scripted_openai: ScriptedOpenA
     async with grove_client(options) as lsp:
         open_document(lsp, path.as_uri(), "python", text)
         result = await inline_at(lsp, path.as_uri(), line, column)
-    assert (
-        result is not None and result.items[0].insert_text == "n - 1) + fibonacci(n - 2)"
-    )
+    assert result is not None and result.items[0].insert_text == "n - 1) + fibonacci(n - 2)"
     body = scripted_openai.completion_requests[0].body
     prompt = body["prompt"]
     assert prompt.startswith("<|fim_prefix|>")
