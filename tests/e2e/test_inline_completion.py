@@ -508,3 +508,34 @@ async def test_stalled_endpoint_times_out_with_a_message(scripted_openai: Script
     assert result is not None and list(result.items) == []
     [message] = lsp.messages
     assert "in time" in message.message
+
+
+async def test_typing_burst_sends_one_upstream_request(scripted_openai: ScriptedOpenAI) -> None:
+    uri = "file:///tmp/burst.py"
+    typed = "total = sum(valu"
+    scripted_openai.script(replies.text("es)\n"))
+    options = endpoint_options(scripted_openai.base_url, debounceMs=80)
+    async with grove_client(options) as lsp:
+        open_document(lsp, uri, "python", "def f(values):\n    \n")
+        pending = []
+        for i, char in enumerate(typed):
+            lsp.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=i + 2),
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(
+                                start=types.Position(line=1, character=4 + i),
+                                end=types.Position(line=1, character=4 + i),
+                            ),
+                            text=char,
+                        )
+                    ],
+                )
+            )
+            pending.append(asyncio.ensure_future(inline_at(lsp, uri, 1, 5 + i)))
+        results = await asyncio.gather(*pending)
+    assert [list(r.items) for r in results[:-1] if r is not None] == [[]] * (len(typed) - 1)
+    assert results[-1] is not None and [i.insert_text for i in results[-1].items] == ["es)"]
+    [request] = scripted_openai.completion_requests
+    assert request.body["prompt"].endswith("def f(values):\n    total = sum(valu")
