@@ -267,9 +267,10 @@ class EmbeddedModel:
             code = self._proc.returncode if self._proc is not None else None
             if code == -signal.SIGILL:
                 raise EmbeddedModelError(
-                    "llama.cpp crashed on a CPU instruction this machine cannot run; reinstall "
-                    "it for this CPU: CMAKE_ARGS='-DGGML_NATIVE=OFF' pip install "
-                    "--force-reinstall --no-cache-dir llama-cpp-python",
+                    "llama.cpp crashed on a CPU instruction this machine cannot run; rebuild it "
+                    "for a portable baseline: CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX=ON "
+                    "-DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON' pip install "
+                    "--force-reinstall --no-cache-dir 'llama-cpp-python[server]'",
                     log_tail=self.log_tail(),
                 )
             now = time.monotonic()
