@@ -1,0 +1,33 @@
+-- Grove language server configuration for Neovim 0.11+ (`vim.lsp.enable('grove')`).
+--
+-- Override any field with `vim.lsp.config('grove', { ... })` or `require('grove').setup{ ... }`.
+-- Settings live under the single `grove` section; they are sent as initializationOptions and
+-- answered to the server's `workspace/configuration` requests.
+
+---@type vim.lsp.Config
+return {
+  cmd = { 'grove', 'serve' },
+  filetypes = {
+    'python',
+    'javascript',
+    'javascriptreact',
+    'typescript',
+    'typescriptreact',
+    'go',
+    'rust',
+    'java',
+    'c',
+    'cpp',
+    'ruby',
+    'lua',
+    'cs',
+    'php',
+    'sh',
+  },
+  root_markers = { '.git', 'pyproject.toml', 'package.json', 'go.mod', 'Cargo.toml', '.hg' },
+  settings = { grove = {} },
+  before_init = function(params, config)
+    -- The server reads both initializationOptions and workspace/configuration.
+    params.initializationOptions = vim.tbl_get(config, 'settings', 'grove') or vim.empty_dict()
+  end,
+}

@@ -1,0 +1,241 @@
+-- Scenarios for tests/editors/test_neovim.py. Each gets the runner `t` (t.feed, t.wait,
+-- t.result) and the case table from the test; it stores what it observed in t.result.
+
+local S = {}
+
+local NATIVE_NS = 'nvim.lsp.inline_completion'
+local GHOST_NS = 'grove.ghost'
+
+--- Open the file and wait for the grove client to attach to it.
+local function open(t, file)
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local buf = vim.api.nvim_get_current_buf()
+  t.wait(30000, function()
+    return #vim.lsp.get_clients({ name = 'grove', bufnr = buf }) > 0
+  end, 'the grove client to attach')
+  local client = vim.lsp.get_clients({ name = 'grove', bufnr = buf })[1]
+  t.wait(30000, function()
+    return client.initialized
+  end, 'the grove client to initialize')
+  return buf, client
+end
+
+--- The ghost-text extmarks in a namespace, as plain data.
+local function ghost_marks(buf, ns_name)
+  local ns = vim.api.nvim_get_namespaces()[ns_name]
+  if not ns then
+    return {}
+  end
+  local out = {}
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, ns, 0, -1, { details = true })) do
+    local d = m[4]
+    local text = {}
+    for _, chunk in ipairs(d.virt_text or {}) do
+      text[#text + 1] = chunk[1]
+    end
+    local lines = {}
+    for _, line in ipairs(d.virt_lines or {}) do
+      local parts = {}
+      for _, chunk in ipairs(line) do
+        parts[#parts + 1] = chunk[1]
+      end
+      lines[#lines + 1] = table.concat(parts)
+    end
+    out[#out + 1] = {
+      row = m[2],
+      col = m[3],
+      virt_text = table.concat(text),
+      virt_lines = lines,
+      virt_text_pos = d.virt_text_pos,
+    }
+  end
+  return out
+end
+
+--- Put the cursor at (1-based line, 0-based byte column) in insert mode, as a user would.
+local function insert_at(t, line, col)
+  local text = vim.api.nvim_buf_get_lines(0, line - 1, line, true)[1]
+  if col >= #text then
+    vim.api.nvim_win_set_cursor(0, { line, 0 })
+    t.feed('A')
+  else
+    vim.api.nvim_win_set_cursor(0, { line, col })
+    t.feed('i')
+  end
+  t.wait(5000, function()
+    return vim.api.nvim_get_mode().mode == 'i'
+  end, 'insert mode')
+end
+
+--- Ghost text appears at the cursor, then <Tab> accepts it.
+function S.ghost_and_accept(t, c)
+  local buf = open(t, c.file)
+  local grove = require('grove')
+  t.result.renderer = grove.renderer()
+  local ns_name = t.result.renderer == 'native' and NATIVE_NS or GHOST_NS
+  local before = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  insert_at(t, c.line, c.col)
+  t.result.cursor_before = vim.api.nvim_win_get_cursor(0)
+  t.wait(20000, function()
+    return #ghost_marks(buf, ns_name) > 0
+  end, 'ghost text')
+  t.result.marks = ghost_marks(buf, ns_name)
+  t.result.visible = grove.visible(buf)
+  t.feed(c.accept_key or '<Tab>')
+  t.wait(5000, function()
+    return not vim.deep_equal(vim.api.nvim_buf_get_lines(buf, 0, -1, false), before)
+  end, 'the suggestion to be inserted')
+  t.result.lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  t.result.before = before
+  t.result.cursor_after = vim.api.nvim_win_get_cursor(0)
+  t.result.mode = vim.api.nvim_get_mode().mode
+end
+
+--- <Tab> with no suggestion shown inserts a real tab (the mapping falls through).
+function S.tab_falls_through(t, c)
+  local buf = open(t, c.file)
+  vim.bo[buf].expandtab = false
+  require('grove').toggle(false)
+  insert_at(t, c.line, c.col)
+  t.result.visible = require('grove').visible(buf)
+  t.feed('<Tab>')
+  t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
+end
+
+--- :GroveStatus opens a float with the server's status.
+function S.status(t, c)
+  open(t, c.file)
+  local function floats()
+    local found = {}
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      if vim.api.nvim_win_get_config(win).relative ~= '' then
+        found[#found + 1] = win
+      end
+    end
+    return found
+  end
+  vim.cmd('GroveStatus')
+  local win = t.wait(10000, function()
+    return floats()[1]
+  end, 'the status float')
+  t.result.float = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+  t.result.status = require('grove').last_status
+end
+
+--- :checkhealth grove
+function S.health(t, c)
+  open(t, c.file)
+  vim.cmd('checkhealth grove')
+  local buf = t.wait(20000, function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.bo[b].filetype == 'checkhealth' then
+        local lines = vim.api.nvim_buf_get_lines(b, 0, -1, false)
+        -- The report is complete once the last section has been written.
+        if table.concat(lines, '\n'):find('model target', 1, true) then
+          return b
+        end
+      end
+    end
+  end, 'the checkhealth report')
+  t.result.report = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+--- A command whose server command is not offered prints a clear message and sends nothing.
+function S.unsupported(t, c)
+  local _, client = open(t, c.file)
+  t.result.server_commands = client.server_capabilities.executeCommandProvider.commands
+  local before = #t.messages
+  local sent = {}
+  local request = client.request
+  client.request = function(self, method, params, ...)
+    if method == 'workspace/executeCommand' then
+      sent[#sent + 1] = params.command
+    end
+    return request(self, method, params, ...)
+  end
+  vim.cmd(c.command)
+  client.request = request
+  t.result.new_messages = vim.list_slice(t.messages, before + 1)
+  t.result.sent = sent
+end
+
+--- :GroveToggle turns the renderer off and on.
+function S.toggle(t, c)
+  local buf = open(t, c.file)
+  local grove = require('grove')
+  local ns_name = grove.renderer() == 'native' and NATIVE_NS or GHOST_NS
+  vim.cmd('GroveToggle')
+  t.result.enabled_after_first = grove.enabled
+  t.result.native_enabled_off = vim.lsp.inline_completion
+      and vim.lsp.inline_completion.is_enabled({ bufnr = buf })
+    or false
+  vim.cmd('GroveToggle')
+  t.result.enabled_after_second = grove.enabled
+  insert_at(t, c.line, c.col)
+  t.wait(20000, function()
+    return #ghost_marks(buf, ns_name) > 0
+  end, 'ghost text after toggling back on')
+  t.result.marks = ghost_marks(buf, ns_name)
+end
+
+--- The endpoint is down: grove.status reports the error, editing goes on.
+function S.endpoint_down(t, c)
+  local buf = open(t, c.file)
+  insert_at(t, c.line, c.col)
+  local grove = require('grove')
+  local last
+  local pending = false
+  local status = t.wait(30000, function()
+    if last and last.lastError ~= nil and last.lastError ~= vim.NIL then
+      return last
+    end
+    if not pending then
+      pending = true
+      grove.execute('grove.status', {}, function(result)
+        last = result
+        pending = false
+      end)
+    end
+  end, 'grove.status to report the endpoint error')
+  t.result.status = status
+  t.feed('42')
+  t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
+  t.result.mode = vim.api.nvim_get_mode().mode
+end
+
+--- The configured server command does not exist: one clear message, no client, editing works.
+function S.server_missing(t, c)
+  vim.cmd.edit(vim.fn.fnameescape(c.file))
+  local buf = vim.api.nvim_get_current_buf()
+  t.wait(10000, function()
+    for _, m in ipairs(t.messages) do
+      if m.msg:find('not found', 1, true) then
+        return true
+      end
+    end
+  end, 'the "server not found" message')
+  t.result.clients = #vim.lsp.get_clients({ name = 'grove' })
+  insert_at(t, c.line, c.col)
+  t.feed('42')
+  t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
+  vim.cmd.edit(vim.fn.fnameescape(c.other_file))
+  t.wait(5000, function()
+    return vim.bo.filetype == 'python'
+  end, 'the second file')
+  -- A second buffer Grove would serve: the check must stay silent this time.
+  require('grove').check_server(vim.api.nvim_get_current_buf())
+end
+
+--- Pure helpers: what accept-word and accept-line take from a suggestion.
+function S.partial(t, c)
+  local grove = require('grove')
+  t.result.partial = {}
+  for _, text in ipairs(c.texts) do
+    t.result.partial[#t.result.partial + 1] = {
+      word = grove.partial(text, 'word'),
+      line = grove.partial(text, 'line'),
+    }
+  end
+end
+
+return S

