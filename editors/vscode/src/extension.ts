@@ -1,0 +1,345 @@
+// Grove for VS Code: a thin client. It finds and starts the server, passes the `grove` settings,
+// forwards Grove's commands and shows the server's status. Inline completion is registered by
+// vscode-languageclient ≥ 10.1 itself.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type WorkspaceEdit,
+  State,
+} from 'vscode-languageclient/node';
+import {
+  SERVER_COMMANDS,
+  STATUS_COMMAND,
+  TITLES,
+  type ServerCommandName,
+  classifyResult,
+  commandArguments,
+  isAdvertised,
+  notSupportedMessage,
+} from './commands';
+import { LANGUAGES } from './languages';
+import { showMarkdown } from './markdownPanel';
+import { RestartPolicy, gaveUpMessage } from './restartPolicy';
+import { INSTALL_COMMAND, type LookupResult, lookupServer } from './serverLookup';
+import { SECTION, serverSettings } from './settings';
+import { type StatusView, startingView, statusLines, statusView, stoppedView } from './status';
+
+
+const DOCUMENT_SELECTOR = LANGUAGES.flatMap((language) => [
+  { scheme: 'file', language },
+  { scheme: 'untitled', language },
+]);
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel;
+let statusItem: vscode.LanguageStatusItem;
+const restarts = new RestartPolicy();
+
+function isExecutable(file: string): boolean {
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) {
+      return false;
+    }
+    if (process.platform === 'win32') {
+      return true;
+    }
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface PythonExtensionApi {
+  settings?: {
+    getExecutionDetails?: (resource?: vscode.Uri) => { execCommand: string[] | undefined };
+  };
+  environments?: {
+    getActiveEnvironmentPath?: (resource?: vscode.Uri) => { path: string } | undefined;
+  };
+}
+
+/** The Python extension's active interpreter, if that extension is installed (optional). */
+async function pythonInterpreter(): Promise<string[] | undefined> {
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
+  if (!extension) {
+    return undefined;
+  }
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const details = api?.settings?.getExecutionDetails?.(resource)?.execCommand;
+    if (details && details.length > 0) {
+      return details;
+    }
+    const active = api?.environments?.getActiveEnvironmentPath?.(resource)?.path;
+    return active ? [active] : undefined;
+  } catch (error) {
+    output.appendLine(`Python extension API unavailable: ${String(error)}`);
+    return undefined;
+  }
+}
+
+async function findServer(): Promise<LookupResult> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return lookupServer({
+    serverPath: config.get<string>('serverPath', ''),
+    pythonCommand: await pythonInterpreter(),
+    envPath: process.env.PATH,
+    pathExt: process.env.PATHEXT,
+    platform: process.platform,
+    homeDir: os.homedir(),
+    isExecutable,
+  });
+}
+
+function showStatus(view: StatusView): void {
+  statusItem.text = view.text;
+  statusItem.detail = view.detail;
+  statusItem.busy = view.busy;
+  statusItem.severity =
+    view.severity === 'error'
+      ? vscode.LanguageStatusSeverity.Error
+      : view.severity === 'warning'
+        ? vscode.LanguageStatusSeverity.Warning
+        : vscode.LanguageStatusSeverity.Information;
+}
+
+async function refreshStatus(): Promise<unknown> {
+  if (!client || client.state !== State.Running || !isAdvertised(client.initializeResult?.capabilities, STATUS_COMMAND)) {
+    return undefined;
+  }
+  try {
+    const status = await client.sendRequest('workspace/executeCommand', { command: STATUS_COMMAND, arguments: [] });
+    showStatus(statusView(status));
+    return status;
+  } catch (error) {
+    output.appendLine(`grove.status failed: ${String(error)}`);
+    return undefined;
+  }
+}
+
+async function notFound(message: string): Promise<void> {
+  output.appendLine(message);
+  showStatus(stoppedView('server not found'));
+  const copy = 'Copy install command';
+  const settings = 'Open settings';
+  const choice = await vscode.window.showErrorMessage(message, copy, settings);
+  if (choice === copy) {
+    await vscode.env.clipboard.writeText(INSTALL_COMMAND);
+  } else if (choice === settings) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'grove.serverPath');
+  }
+}
+
+async function startClient(): Promise<void> {
+  showStatus(startingView());
+  const found = await findServer();
+  if (found.kind === 'notFound') {
+    await notFound(found.message);
+    return;
+  }
+  output.appendLine(`Starting ${found.description}`);
+  const serverOptions: ServerOptions = { command: found.command, args: found.args };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    outputChannel: output,
+    traceOutputChannel: output,
+    synchronize: { configurationSection: SECTION },
+    initializationOptions: () => serverSettings(vscode.workspace.getConfiguration(SECTION)),
+    middleware: {
+      workspace: {
+        // Answer the server's workspace/configuration without the client-only keys.
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) {
+            return result;
+          }
+          return result.map((value: unknown, index: number) =>
+            params.items[index]?.section === SECTION ? serverSettings(value) : value,
+          );
+        },
+      },
+    },
+    errorHandler: {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => {
+        if (restarts.shouldRestart()) {
+          output.appendLine(`Grove server stopped; restarting (${restarts.recentCrashes}/${restarts.max}).`);
+          showStatus(startingView());
+          return { action: CloseAction.Restart };
+        }
+        const message = gaveUpMessage(restarts.max, restarts.windowMs);
+        showStatus(stoppedView('crashed repeatedly'));
+        return { action: CloseAction.DoNotRestart, message };
+      },
+    },
+  };
+  const created = new LanguageClient('grove', 'Grove', serverOptions, clientOptions);
+  client = created;
+  created.onDidChangeState((event) => {
+    if (event.newState === State.Running) {
+      void refreshStatus();
+    } else if (event.newState === State.Stopped) {
+      showStatus(stoppedView('server stopped'));
+    }
+  });
+  try {
+    await created.start();
+    await refreshStatus();
+  } catch (error) {
+    const message = `Grove: the server (${found.description}) failed to start: ${String(error)}`;
+    output.appendLine(message);
+    showStatus(stoppedView('failed to start'));
+    void vscode.window.showErrorMessage(message, 'Show logs').then((choice) => {
+      if (choice) {
+        output.show(true);
+      }
+    });
+  }
+}
+
+async function stopClient(): Promise<void> {
+  const current = client;
+  client = undefined;
+  if (current) {
+    try {
+      await current.stop(2000);
+    } catch (error) {
+      output.appendLine(`stopping the server: ${String(error)}`);
+    }
+    await current.dispose();
+  }
+}
+
+function editorContext(editor: vscode.TextEditor, running: LanguageClient) {
+  const c2p = running.code2ProtocolConverter;
+  const position = editor.selection.active;
+  const diagnostics = vscode.languages
+    .getDiagnostics(editor.document.uri)
+    .filter((d) => d.range.contains(position))
+    .sort((a, b) => Number(b.source === 'grove') - Number(a.source === 'grove'));
+  return {
+    uri: c2p.asUri(editor.document.uri),
+    position: c2p.asPosition(position),
+    selection: editor.selection.isEmpty ? undefined : c2p.asRange(editor.selection),
+    diagnostic: diagnostics[0] ? c2p.asDiagnostic(diagnostics[0]) : undefined,
+  };
+}
+
+async function forward(command: ServerCommandName): Promise<void> {
+  const running = client;
+  if (!running || running.state !== State.Running) {
+    void vscode.window.showWarningMessage('Grove: the server is not running. Run "Grove: Restart server".');
+    return;
+  }
+  if (!isAdvertised(running.initializeResult?.capabilities, command)) {
+    void vscode.window.showInformationMessage(
+      notSupportedMessage(command, running.initializeResult?.serverInfo?.version),
+    );
+    return;
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Grove: open a file first.');
+    return;
+  }
+  const args = commandArguments(command, editorContext(editor, running));
+  statusItem.busy = true;
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Grove: ${TITLES[command]}` },
+      () => running.sendRequest('workspace/executeCommand', { command, arguments: args }),
+    );
+    const action = classifyResult(result, TITLES[command]);
+    if (action.kind === 'edit') {
+      const edit = await running.protocol2CodeConverter.asWorkspaceEdit(action.edit as WorkspaceEdit);
+      await vscode.workspace.applyEdit(edit);
+    } else if (action.kind === 'markdown') {
+      await showMarkdown(action.markdown);
+    }
+  } catch (error) {
+    output.appendLine(`${command} failed: ${String(error)}`);
+    void vscode.window.showErrorMessage(`Grove: ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    statusItem.busy = false;
+    void refreshStatus();
+  }
+}
+
+async function statusCommand(): Promise<void> {
+  if (!client || client.state !== State.Running) {
+    void vscode.window.showWarningMessage('Grove: the server is not running.');
+    return;
+  }
+  if (!isAdvertised(client.initializeResult?.capabilities, STATUS_COMMAND)) {
+    void vscode.window.showInformationMessage(notSupportedMessage(STATUS_COMMAND));
+    return;
+  }
+  const status = await refreshStatus();
+  const items: vscode.QuickPickItem[] = statusLines(status).map((line) => ({ label: line }));
+  items.push({ label: '$(output) Show logs', description: 'grove.showLogs' });
+  const picked = await vscode.window.showQuickPick(items, { title: 'Grove status' });
+  if (picked?.description === 'grove.showLogs') {
+    output.show(true);
+  }
+}
+
+async function toggleInlineCompletions(): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const enabled = config.get<boolean>('completion.enabled', true);
+  const inspected = config.inspect<boolean>('completion.enabled');
+  const target =
+    inspected?.workspaceFolderValue !== undefined
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : inspected?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+  await config.update('completion.enabled', !enabled, target);
+  void vscode.window.showInformationMessage(`Grove: inline completions ${enabled ? 'off' : 'on'}.`);
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel('Grove', { log: true });
+  statusItem = vscode.languages.createLanguageStatusItem('grove.status', DOCUMENT_SELECTOR);
+  statusItem.name = 'Grove';
+  statusItem.command = { title: 'Show logs', command: 'grove.showLogs' };
+  context.subscriptions.push(output, statusItem);
+
+  for (const command of SERVER_COMMANDS) {
+    context.subscriptions.push(vscode.commands.registerCommand(command, () => forward(command)));
+  }
+  context.subscriptions.push(
+    vscode.commands.registerCommand('grove.restartServer', async () => {
+      restarts.reset();
+      await stopClient();
+      await startClient();
+    }),
+    vscode.commands.registerCommand('grove.showLogs', () => output.show(true)),
+    vscode.commands.registerCommand('grove.toggleInlineCompletions', toggleInlineCompletions),
+    vscode.commands.registerCommand(STATUS_COMMAND, statusCommand),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration('grove.serverPath')) {
+        output.appendLine('grove.serverPath changed; restarting the server.');
+        restarts.reset();
+        await stopClient();
+        await startClient();
+      } else if (event.affectsConfiguration(SECTION)) {
+        // The client forwards the change (didChangeConfiguration); the server pulls the new values.
+        setTimeout(() => void refreshStatus(), 500);
+      }
+    }),
+  );
+  await startClient();
+}
+
+export async function deactivate(): Promise<void> {
+  await stopClient();
+}

@@ -1,0 +1,181 @@
+// Tiny stand-ins for `vscode` (and, for extension tests, `vscode-languageclient/node`), installed
+// with a require hook: no VS Code at test time. Import this module before any module that imports
+// `vscode`. `calls` records what the code under test asked VS Code to do.
+import Module from 'node:module';
+
+export const calls: unknown[][] = [];
+/** Answers to showErrorMessage/showInformationMessage/showQuickPick (first is used, then dropped). */
+export const answers: unknown[] = [];
+export const registered = new Map<string, (...args: unknown[]) => unknown>();
+export const configuration: Record<string, unknown> = {};
+const configListeners: ((event: { affectsConfiguration(section: string): boolean }) => unknown)[] = [];
+
+function record(name: string) {
+  return async (...args: unknown[]) => {
+    calls.push([name, ...args]);
+    return answers.shift();
+  };
+}
+
+function sectionView(section: string) {
+  const prefix = `${section}.`;
+  const view: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(configuration)) {
+    if (!key.startsWith(prefix)) {
+      continue;
+    }
+    const parts = key.slice(prefix.length).split('.');
+    let node = view;
+    for (const part of parts.slice(0, -1)) {
+      node = (node[part] ??= {}) as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1]] = value;
+  }
+  return Object.assign(view, {
+    get: <T>(key: string, fallback?: T) => (prefix + key in configuration ? configuration[prefix + key] : fallback),
+    inspect: (key: string) => ({ key: prefix + key, globalValue: configuration[prefix + key] }),
+    update: async (key: string, value: unknown, target: unknown) => {
+      calls.push(['configuration.update', prefix + key, value, target]);
+      configuration[prefix + key] = value;
+    },
+  });
+}
+
+/** Fire onDidChangeConfiguration for a changed setting name. */
+export async function changeConfiguration(name: string): Promise<void> {
+  for (const listener of configListeners) {
+    await listener({ affectsConfiguration: (section) => name === section || name.startsWith(`${section}.`) });
+  }
+}
+
+export const outputLines: string[] = [];
+export const statusItem: Record<string, unknown> = {};
+export const state = { activeTextEditor: undefined as unknown, diagnostics: [] as unknown[] };
+
+export const stub = {
+  LanguageStatusSeverity: { Information: 0, Warning: 1, Error: 2 },
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+  ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
+  window: {
+    createOutputChannel: () => ({
+      appendLine: (line: string) => outputLines.push(line),
+      append: (text: string) => outputLines.push(text),
+      show: () => calls.push(['output.show']),
+      dispose: () => undefined,
+      info: (line: string) => outputLines.push(line),
+      error: (line: string) => outputLines.push(line),
+    }),
+    showInformationMessage: record('showInformationMessage'),
+    showWarningMessage: record('showWarningMessage'),
+    showErrorMessage: record('showErrorMessage'),
+    showQuickPick: record('showQuickPick'),
+    withProgress: async (_options: unknown, task: () => Promise<unknown>) => task(),
+    get activeTextEditor() {
+      return state.activeTextEditor;
+    },
+  },
+  languages: {
+    createLanguageStatusItem: (id: string) => Object.assign(statusItem, { id, dispose: () => undefined }),
+    getDiagnostics: () => state.diagnostics,
+  },
+  commands: {
+    registerCommand: (name: string, handler: (...args: unknown[]) => unknown) => {
+      registered.set(name, handler);
+      return { dispose: () => registered.delete(name) };
+    },
+    executeCommand: record('executeCommand'),
+  },
+  workspace: {
+    workspaceFolders: undefined,
+    getConfiguration: (section: string) => sectionView(section),
+    onDidChangeConfiguration: (listener: (typeof configListeners)[number]) => {
+      configListeners.push(listener);
+      return { dispose: () => undefined };
+    },
+    openTextDocument: async (options: { content: string; language: string }) => {
+      calls.push(['openTextDocument', options]);
+      return { uri: 'untitled:Untitled-1', getText: () => options.content };
+    },
+    applyEdit: record('applyEdit'),
+  },
+  extensions: { getExtension: () => undefined },
+  env: { clipboard: { writeText: record('clipboard.writeText') } },
+};
+
+// A fake vscode-languageclient: records how it was constructed and what it was asked.
+export const State = { Stopped: 1, Starting: 3, Running: 2 };
+export const CloseAction = { DoNotRestart: 1, Restart: 2 };
+export const ErrorAction = { Continue: 1, Shutdown: 2 };
+
+export const server = {
+  capabilities: { executeCommandProvider: { commands: ['grove.status'] } } as Record<string, unknown>,
+  responses: new Map<string, unknown>([
+    ['grove.status', { target: 'embedded SmolLM2', lastError: null, inFlight: 0, completionEnabled: true }],
+  ]),
+};
+
+export class FakeLanguageClient {
+  static instances: FakeLanguageClient[] = [];
+  state = State.Stopped;
+  requests: unknown[][] = [];
+  initializeResult?: { capabilities: unknown; serverInfo?: { name: string; version?: string } };
+  private listeners: ((event: { oldState: number; newState: number }) => void)[] = [];
+  readonly code2ProtocolConverter = {
+    asUri: (uri: string) => uri,
+    asPosition: (p: unknown) => p,
+    asRange: (r: unknown) => r,
+    asDiagnostic: (d: unknown) => ({ converted: d }),
+  };
+  readonly protocol2CodeConverter = { asWorkspaceEdit: async (edit: unknown) => ({ code: edit }) };
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly serverOptions: { command: string; args: string[] },
+    readonly clientOptions: Record<string, unknown>,
+  ) {
+    FakeLanguageClient.instances.push(this);
+  }
+
+  onDidChangeState(listener: (event: { oldState: number; newState: number }) => void) {
+    this.listeners.push(listener);
+    return { dispose: () => undefined };
+  }
+
+  private setState(newState: number) {
+    const oldState = this.state;
+    this.state = newState;
+    this.listeners.forEach((l) => l({ oldState, newState }));
+  }
+
+  async start() {
+    this.initializeResult = { capabilities: server.capabilities, serverInfo: { name: 'grove', version: '0.1.0' } };
+    this.setState(State.Running);
+  }
+
+  async stop() {
+    this.setState(State.Stopped);
+  }
+
+  async dispose() {
+    calls.push(['client.dispose']);
+  }
+
+  async sendRequest(method: string, params: { command: string; arguments: unknown[] }) {
+    this.requests.push([method, params]);
+    return server.responses.get(params.command);
+  }
+}
+
+const languageClient = { LanguageClient: FakeLanguageClient, State, CloseAction, ErrorAction };
+
+type Resolve = (request: string, ...rest: unknown[]) => string;
+const internals = Module as unknown as { _resolveFilename: Resolve; _cache: Record<string, unknown> };
+const original = internals._resolveFilename;
+const fakes: Record<string, unknown> = { vscode: stub, 'vscode-languageclient/node': languageClient };
+internals._resolveFilename = function (request: string, ...rest: unknown[]) {
+  return request in fakes ? `fake:${request}` : original.call(this, request, ...rest);
+};
+for (const [name, fake] of Object.entries(fakes)) {
+  internals._cache[`fake:${name}`] = { id: name, filename: name, loaded: true, exports: fake };
+}
