@@ -1,4 +1,4 @@
-"""The ``grove`` command: ``serve`` (the language server) and ``complete`` (one suggestion).
+"""The ``grove`` command: ``serve`` (the language server), ``complete`` and ``docstring``.
 
 ``python -m server`` is ``grove serve``.
 """
@@ -19,7 +19,7 @@ from server import __version__
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.logs import configure_logging
-from server.settings import resolve_settings
+from server.settings import Settings, resolve_settings
 
 log = logging.getLogger("server.cli")
 
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "complete":
         return asyncio.run(_complete(args))
+    if args.command == "docstring":
+        return asyncio.run(_docstring(args))
     parser.print_help(sys.stderr)
     return 2
 
@@ -52,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument(
         "--log-level", default="warning", choices=["error", "warning", "info", "debug"]
     )
+    docstring = sub.add_parser(
+        "docstring", help="write the docstring of the definition at FILE:LINE"
+    )
+    docstring.add_argument("location", help="FILE:LINE, 1-based")
+    docstring.add_argument("--apply", action="store_true", help="write the docstring into FILE")
+    docstring.add_argument("--json", action="store_true", help="machine-readable output")
+    docstring.add_argument(
+        "--settings", help="JSON object of grove settings (same keys as editors)"
+    )
+    docstring.add_argument(
+        "--log-level", default="warning", choices=["error", "warning", "info", "debug"]
+    )
     return parser
 
 
@@ -68,6 +82,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_inputs(path: Path, settings_json: str | None) -> tuple[str, Settings] | None:
+    """The file's text and the --settings, or None after printing why not."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"grove: cannot read {path}: {error}", file=sys.stderr)
+        return None
+    try:
+        raw_settings = json.loads(settings_json) if settings_json else {}
+    except json.JSONDecodeError as error:
+        print(f"grove: --settings is not JSON: {error}", file=sys.stderr)
+        return None
+    settings = resolve_settings(raw_settings)
+    for problem in settings.problems:
+        print(f"grove: setting ignored: {problem}", file=sys.stderr)
+    return text, settings
+
+
 async def _complete(args: argparse.Namespace) -> int:
     configure_logging(args.log_level)
     match = _LOCATION.match(args.location)
@@ -75,20 +107,10 @@ async def _complete(args: argparse.Namespace) -> int:
         print(f"grove: expected FILE:LINE:COL, got {args.location!r}", file=sys.stderr)
         return 2
     path = Path(match["path"])
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"grove: cannot read {path}: {error}", file=sys.stderr)
+    loaded = _load_inputs(path, args.settings)
+    if loaded is None:
         return 2
-    try:
-        raw_settings = json.loads(args.settings) if args.settings else {}
-    except json.JSONDecodeError as error:
-        print(f"grove: --settings is not JSON: {error}", file=sys.stderr)
-        return 2
-    settings = resolve_settings(raw_settings)
-    for problem in settings.problems:
-        print(f"grove: setting ignored: {problem}", file=sys.stderr)
-
+    text, settings = loaded
     source = SourceDocument(text, language_for(None, str(path)))
     line = int(match["line"]) - 1
     offset = source.lines.offset_at(line, int(match["col"]) - 1)
@@ -125,6 +147,71 @@ async def _complete(args: argparse.Namespace) -> int:
         print("grove: no suggestion at this position", file=sys.stderr)
     if backend.last_error:
         return 1
+    return 0
+
+
+_LINE_LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+)$")
+
+
+async def _docstring(args: argparse.Namespace) -> int:
+    from server.docstrings import DocstringError, generate_docstring
+
+    configure_logging(args.log_level)
+    match = _LINE_LOCATION.match(args.location)
+    if match is None:
+        print(f"grove: expected FILE:LINE, got {args.location!r}", file=sys.stderr)
+        return 2
+    path = Path(match["path"])
+    loaded = _load_inputs(path, args.settings)
+    if loaded is None:
+        return 2
+    text, settings = loaded
+    source = SourceDocument(text, language_for(None, str(path)))
+    line = min(max(int(match["line"]) - 1, 0), source.lines.line_count - 1)
+    line_text = source.lines.line_text(line)
+    offset = source.lines.line_start(line) + len(line_text) - len(line_text.lstrip())
+
+    def notify(level: str, message: str) -> None:
+        print(message, file=sys.stderr)
+
+    backend = ModelBackend(settings, notify)
+    try:
+        result = await generate_docstring(backend, source, offset, str(path))
+    except DocstringError as error:
+        print(f"grove: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await backend.aclose()
+    edit = result.edit
+    if args.apply:
+        new_text = text[: edit.start] + edit.text + text[edit.end :]
+        path.write_bytes(new_text.encode("utf-8"))
+    if args.json:
+        start_line, start_col = source.lines.position_at(edit.start)
+        end_line, end_col = source.lines.position_at(edit.end)
+        print(
+            json.dumps(
+                {
+                    "file": str(path),
+                    "name": result.target.name,
+                    "start": {"line": start_line + 1, "column": start_col + 1},
+                    "end": {"line": end_line + 1, "column": end_col + 1},
+                    "text": edit.text,
+                    "source": result.source,
+                    "attempts": result.attempts,
+                    "problems": list(result.problems),
+                    "applied": bool(args.apply),
+                    "model": backend.target.label,
+                    "error": backend.last_error,
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif not args.apply:
+        print(edit.text, end="" if edit.text.endswith("\n") else "\n")
+    if result.source == "skeleton":
+        why = "; ".join(result.problems) or "no usable model answer"
+        print(f"grove: inserted a TODO skeleton ({why})", file=sys.stderr)
     return 0
 
 

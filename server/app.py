@@ -92,9 +92,9 @@ class GroveServer(LanguageServer):
 
 def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
     """A GroveServer with every feature registered."""
-    from server.features import commands, inline_completion, lifecycle, sync
+    from server.features import commands, docstrings, inline_completion, lifecycle, sync
 
     server = GroveServer(env=env)
-    for feature in (lifecycle, sync, inline_completion, commands):
+    for feature in (lifecycle, sync, inline_completion, commands, docstrings):
         feature.register(server)
     return server

@@ -13,8 +13,9 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from server.llm.local import EmbeddedModel, embedded_available
 from server.llm.openai_provider import OpenAIProvider
@@ -29,6 +30,8 @@ from server.llm.templates import resolve_mode
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -164,6 +167,32 @@ class ModelBackend:
         self, request: CompletionRequest, should_stop: Callable[[str], bool] | None = None
     ) -> CompletionResult | None:
         """One model call through the fault gate; None when it failed or is held back."""
+        return await self._through_gate(lambda provider: provider.complete(request, should_stop))
+
+    async def generate_text(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        *,
+        use_chat: bool,
+        stop: tuple[str, ...] = (),
+        temperature: float = 0.0,
+    ) -> str | None:
+        """Raw text for an instruction (chat endpoint, or the messages joined as one prompt).
+
+        Same fault gate as :meth:`complete`; None when the call failed or is held back.
+        """
+
+        def call(provider: OpenAIProvider) -> Awaitable[str]:
+            if use_chat:
+                return provider.chat(messages, max_tokens, temperature)
+            prompt = "\n\n".join(m["content"] for m in messages)
+            return provider.generate(prompt, max_tokens, stop, temperature)
+
+        return await self._through_gate(call)
+
+    async def _through_gate(self, call: Callable[[OpenAIProvider], Awaitable[T]]) -> T | None:
+        """Run ``call`` unless the fault gate holds requests back; report failures once."""
         now = self._clock()
         blocked = self.gate.blocked_until(now)
         if blocked is not None:
@@ -172,7 +201,7 @@ class ModelBackend:
         try:
             provider = await self.provider()
             self.requests += 1
-            result = await provider.complete(request, should_stop)
+            result = await call(provider)
         except LLMError as error:
             self._report(error)
             return None

@@ -225,6 +225,39 @@ class OpenAIProvider:
         )
         return await self._run(path, body, stops, request, should_stop)
 
+    async def chat(
+        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+    ) -> str:
+        """The raw text of one ``/chat/completions`` answer (streamed, same bounds and errors)."""
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
+        if _REASONING_MODEL.search(self.model.lower().rsplit("/", 1)[-1]):
+            body["max_completion_tokens"] = max_tokens + _REASONING_ALLOWANCE
+        else:
+            body["max_tokens"] = max_tokens
+            body["temperature"] = temperature
+        request = CompletionRequest(prefix="", suffix="", max_tokens=max_tokens)
+        log.debug("%s: POST /chat/completions (raw) max_tokens=%d", self.name, max_tokens)
+        result = await self._run("/chat/completions", body, (), request, None, verbatim=True)
+        return result.text
+
+    async def generate(
+        self, prompt: str, max_tokens: int, stop: tuple[str, ...] = (), temperature: float = 0.0
+    ) -> str:
+        """The raw text of one plain ``/completions`` answer for ``prompt``."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
+        if stop:
+            body["stop"] = list(stop)
+        request = CompletionRequest(prefix="", suffix="", max_tokens=max_tokens)
+        log.debug("%s: POST /completions (raw) max_tokens=%d", self.name, max_tokens)
+        result = await self._run("/completions", body, stop, request, None, verbatim=True)
+        return result.text
+
     async def tokenize(self, text: str) -> list[int] | None:
         """Token ids from a llama.cpp-style server, or None when unsupported (never raises)."""
         if self._tokenize_unsupported:
@@ -331,6 +364,8 @@ class OpenAIProvider:
         stops: tuple[str, ...],
         request: CompletionRequest,
         should_stop: Callable[[str], bool] | None,
+        *,
+        verbatim: bool = False,
     ) -> CompletionResult:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._max_duration_s
@@ -354,8 +389,12 @@ class OpenAIProvider:
             if "event-stream" not in content_type and (
                 "json" in content_type or "html" in content_type
             ):
-                return await self._read_whole(stream, content_type, stops, request)
-            return await self._read_stream(stream, deadline, stops, request, should_stop)
+                return await self._read_whole(
+                    stream, content_type, stops, request, verbatim=verbatim
+                )
+            return await self._read_stream(
+                stream, deadline, stops, request, should_stop, verbatim=verbatim
+            )
         finally:
             await self._close(stream)
 
@@ -366,9 +405,11 @@ class OpenAIProvider:
         stops: tuple[str, ...],
         request: CompletionRequest,
         should_stop: Callable[[str], bool] | None,
+        *,
+        verbatim: bool = False,
     ) -> CompletionResult:
         loop = asyncio.get_running_loop()
-        chat = self.mode == "chat"
+        chat = self.mode == "chat" and not verbatim
         marker = hole_marker(request.prefix, request.suffix) if chat else ""
         cap = max(_MIN_OUTPUT_CHARS, _OUTPUT_CHARS_PER_TOKEN * request.max_tokens)
         longest_stop = max((len(s) for s in stops), default=0)
@@ -444,7 +485,7 @@ class OpenAIProvider:
                     break
         if not saw_choice and not text:
             raise BadResponse("no completion in the stream", endpoint=self.endpoint)
-        return self._result(text, finish, stopped_early, usage, request, marker)
+        return self._result(text, finish, stopped_early, usage, request, marker, verbatim=verbatim)
 
     async def _read_whole(
         self,
@@ -452,6 +493,8 @@ class OpenAIProvider:
         content_type: str,
         stops: tuple[str, ...],
         request: CompletionRequest,
+        *,
+        verbatim: bool = False,
     ) -> CompletionResult:
         """A server that ignored ``stream: true`` and answered with one JSON (or HTML) body."""
         response = stream.response
@@ -494,8 +537,11 @@ class OpenAIProvider:
         stopped_early = False
         if len(text) > cap:
             text, finish, stopped_early = text[:cap], "output_cap", True
-        marker = hole_marker(request.prefix, request.suffix) if self.mode == "chat" else ""
-        return self._result(text, finish, stopped_early, chunk.usage, request, marker)
+        chat = self.mode == "chat" and not verbatim
+        marker = hole_marker(request.prefix, request.suffix) if chat else ""
+        return self._result(
+            text, finish, stopped_early, chunk.usage, request, marker, verbatim=verbatim
+        )
 
     def _result(
         self,
@@ -505,10 +551,12 @@ class OpenAIProvider:
         usage: Mapping[str, object] | None,
         request: CompletionRequest,
         marker: str,
+        *,
+        verbatim: bool = False,
     ) -> CompletionResult:
         prompt_tokens = _as_int(usage.get("prompt_tokens")) if usage else None
         completion_tokens = _as_int(usage.get("completion_tokens")) if usage else None
-        if self.mode == "chat":
+        if self.mode == "chat" and not verbatim:
             answer = extract_chat_answer(text, marker)
             if answer is None:
                 log.info("%s: chat answer held no code block; rejected", self.name)

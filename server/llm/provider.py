@@ -79,6 +79,18 @@ class Provider(Protocol):
         """Stream a completion; stop early when ``should_stop(text_so_far)`` is True."""
         ...
 
+    async def chat(
+        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+    ) -> str:
+        """The raw text of one chat answer to ``messages`` (no code-block extraction)."""
+        ...
+
+    async def generate(
+        self, prompt: str, max_tokens: int, stop: tuple[str, ...] = (), temperature: float = 0.0
+    ) -> str:
+        """The raw text of one plain completion of ``prompt``."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections."""
         ...

@@ -359,7 +359,6 @@ def test_checkhealth_reports_ok(
 @pytest.mark.parametrize(
     ("command", "server_command"),
     [
-        ("GroveDocstring", "grove.generateDocstring"),
         ("GroveExplain", "grove.explain"),
         ("GroveExplainDiagnostic", "grove.explainDiagnostic"),
         ("GroveReview", "grove.review"),

@@ -1,0 +1,172 @@
+"""Docstring generation: the "Generate docstring" code action and ``grove.generateDocstring``.
+
+Listing code actions is cheap (tree-sitter only); the action carries no edit and the model
+runs in ``codeAction/resolve``. The command computes the same edit and applies it with
+``workspace/applyEdit``. Both edits are ``TextDocumentEdit``s pinned to the document version
+the docstring was computed for.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from analyzers.docstrings import find_target
+from analyzers.parsing import SourceDocument
+from server.app import GroveServer
+from server.docstrings import DocstringError, DocstringResult, generate_docstring
+from server.documents import OpenDocument
+
+log = logging.getLogger(__name__)
+
+GENERATE_DOCSTRING = "grove.generateDocstring"
+KIND = types.CodeActionKind.RefactorRewrite
+
+
+def register(server: GroveServer) -> None:
+    """Wire the code action, its resolve handler and the command."""
+    server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[KIND], resolve_provider=True),
+    )(code_action)
+    server.feature(types.CODE_ACTION_RESOLVE)(resolve_code_action)
+    server.command(GENERATE_DOCSTRING)(generate_docstring_command)
+
+
+def code_action(ls: GroveServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Offer "Generate docstring" (or "Regenerate") on a function, method or class."""
+    only = params.context.only
+    if only and not any(KIND.value.startswith(getattr(kind, "value", str(kind))) for kind in only):
+        return []
+    document = ls.documents.get(params.text_document.uri)
+    if document is None or document.too_large:
+        return []
+    offset = document.offset_at(params.range.start, ls.encoding)
+    target = find_target(document.source, offset)
+    if target is None:
+        return []
+    verb = "Regenerate" if target.existing is not None else "Generate"
+    position = {"line": params.range.start.line, "character": params.range.start.character}
+    title = f"{verb} docstring for {target.name}"
+    action = types.CodeAction(
+        title=title, kind=KIND, data={"uri": document.uri, "position": position}
+    )
+    if not _client_resolves_edits(ls):
+        # No codeAction/resolve for edits: the action runs the command instead.
+        action.command = types.Command(
+            title=title, command=GENERATE_DOCSTRING, arguments=[document.uri, position]
+        )
+    return [action]
+
+
+def _client_resolves_edits(ls: GroveServer) -> bool:
+    text_document = ls.client_capabilities.text_document
+    code_action = text_document.code_action if text_document is not None else None
+    support = code_action.resolve_support if code_action is not None else None
+    return support is not None and "edit" in support.properties
+
+
+async def resolve_code_action(ls: GroveServer, action: types.CodeAction) -> types.CodeAction:
+    """Run the model and attach the validated edit (no edit when it cannot be produced)."""
+    uri, position = _unpack(action.data)
+    try:
+        document, result, version = await _compute(ls, uri, position)
+    except DocstringError as error:
+        ls.notify_user("warning", f"Grove: {error}")
+        return action
+    action.edit = _workspace_edit(ls, document, result, version)
+    return action
+
+
+async def generate_docstring_command(ls: GroveServer, *args: Any) -> None:
+    """Compute the docstring at the given position and apply it with workspace/applyEdit.
+
+    Arguments: ``[uri, position]`` or one ``TextDocumentPositionParams``-shaped object (what
+    the editor plugins send). Returns null: the edit arrives through workspace/applyEdit.
+    """
+    uri, position = _unpack(list(args))
+    try:
+        document, result, version = await _compute(ls, uri, position)
+    except DocstringError as error:
+        raise JsonRpcInvalidParams(message=str(error)) from None
+    edit = _workspace_edit(ls, document, result, version)
+    response = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=edit, label=f"Docstring for {result.target.name}")
+    )
+    if not response.applied:
+        reason = f": {response.failure_reason}" if response.failure_reason else ""
+        ls.notify_user("warning", f"Grove: the editor did not apply the docstring{reason}.")
+
+
+def _unpack(args: Any) -> tuple[str, types.Position]:
+    """(uri, position) from action data or command arguments.
+
+    Accepted: ``{"uri", "position"}``, ``{"textDocument": {"uri"}, "position"}`` (alone or as
+    the single argument) and ``[uri, position]``.
+    """
+    try:
+        data = args
+        while isinstance(data, (list, tuple)) and len(data) == 1:
+            data = data[0]
+        if isinstance(data, dict):
+            document = data.get("textDocument")
+            uri = document["uri"] if isinstance(document, dict) else data["uri"]
+            raw = data["position"]
+        else:
+            uri, raw = data[0], data[1]
+        if isinstance(raw, types.Position):
+            return str(uri), raw
+        return str(uri), types.Position(line=int(raw["line"]), character=int(raw["character"]))
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise JsonRpcInvalidParams(
+            message=f"{GENERATE_DOCSTRING} expects a document URI and a position"
+        ) from None
+
+
+async def _compute(
+    ls: GroveServer, uri: str, position: types.Position
+) -> tuple[OpenDocument, DocstringResult, int]:
+    await ls.wait_for_settings()
+    document = ls.documents.get(uri)
+    if document is None or document.too_large:
+        raise DocstringError(f"The document is not open in Grove: {uri}")
+    version = document.version
+    offset = document.offset_at(position, ls.encoding)
+    # The model may run for seconds while the user types: work on a snapshot of the text.
+    snapshot = SourceDocument(document.source.text, document.source.language)
+    result = await generate_docstring(ls.backend, snapshot, offset, document.path)
+    if document.version != version:
+        raise DocstringError("The document changed while the docstring was being written.")
+    log.info("docstring for %s from %s", result.target.name, result.source)
+    if result.source == "skeleton":
+        why = "; ".join(result.problems) or "no model answer"
+        ls.notify_user(
+            "warning",
+            f"Grove: no model answer for {result.target.name} passed validation ({why}); "
+            "inserted a TODO skeleton instead.",
+        )
+    return document, result, version
+
+
+def _workspace_edit(
+    ls: GroveServer, document: OpenDocument, result: DocstringResult, version: int
+) -> types.WorkspaceEdit:
+    start = document.position_at(result.edit.start, ls.encoding)
+    end = document.position_at(result.edit.end, ls.encoding)
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=document.uri, version=version
+                ),
+                edits=[
+                    types.TextEdit(
+                        range=types.Range(start=start, end=end), new_text=result.edit.text
+                    )
+                ],
+            )
+        ]
+    )

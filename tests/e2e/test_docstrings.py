@@ -1,0 +1,310 @@
+"""Docstrings end to end: code action + resolve, the command with workspace/applyEdit, retries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from analyzers.docstrings import find_target
+from analyzers.languages import language_for
+from analyzers.parsing import SourceDocument
+from tests.e2e.harness import (
+    FIXTURES,
+    endpoint_options,
+    grove_client,
+    open_document,
+    server_env,
+)
+from tests.support import scripted_openai as replies
+from tests.support.scripted_openai import ScriptedOpenAI
+
+SOURCE = (
+    "import math\n"
+    "\n"
+    "\n"
+    "class Circle:\n"
+    "    def area(self, radius, scale=1.0):\n"
+    "        if radius < 0:\n"
+    "            raise ValueError(radius)\n"
+    "        return math.pi * radius**2 * scale\n"
+)
+URI = (FIXTURES / "example" / "circle.py").as_uri()
+IN_AREA = types.Position(line=7, character=10)
+
+GOOD_ANSWER = (
+    "Compute the area of the circle.\n\n"
+    "Args:\n    radius: The radius.\n    scale: A factor applied to the area.\n\n"
+    "Returns:\n    The scaled area.\n\n"
+    "Raises:\n    ValueError: If radius is negative."
+)
+EXPECTED_DOCSTRING = (
+    '        """Compute the area of the circle.\n'
+    "\n"
+    "        Args:\n"
+    "            radius: The radius.\n"
+    "            scale: A factor applied to the area.\n"
+    "\n"
+    "        Returns:\n"
+    "            The scaled area.\n"
+    "\n"
+    "        Raises:\n"
+    "            ValueError: If radius is negative.\n"
+    '        """\n'
+)
+
+
+def _options(base_url: str, mode: str = "chat") -> dict[str, Any]:
+    return endpoint_options(base_url, mode=mode)
+
+
+async def _actions(
+    lsp: LanguageClient, position: types.Position, uri: str = URI
+) -> list[types.CodeAction]:
+    result = await lsp.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=position, end=position),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+def _accept_edits(lsp: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
+    """Make the test client accept workspace/applyEdit and record each edit."""
+    received: list[types.ApplyWorkspaceEditParams] = []
+
+    @lsp.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        received.append(params)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return received
+
+
+def _single_edit(edit: types.WorkspaceEdit | None) -> tuple[int | None, types.TextEdit]:
+    assert edit is not None and edit.document_changes is not None
+    (change,) = edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.uri == URI
+    (text_edit,) = change.edits
+    assert isinstance(text_edit, types.TextEdit)
+    return change.text_document.version, text_edit
+
+
+async def test_capabilities_advertise_resolvable_code_actions_and_the_command(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        caps = lsp.initialize_result.capabilities
+        provider = caps.code_action_provider
+        assert isinstance(provider, types.CodeActionOptions)
+        assert provider.resolve_provider is True
+        assert list(provider.code_action_kinds or []) == ["refactor.rewrite"]
+        assert "grove.generateDocstring" in caps.execute_command_provider.commands
+
+
+async def test_action_is_listed_without_an_edit_then_resolved(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", SOURCE, version=3)
+        (action,) = await _actions(lsp, IN_AREA)
+        assert action.title == "Generate docstring for area"
+        assert action.kind == types.CodeActionKind.RefactorRewrite
+        assert action.edit is None and action.command is None  # VS Code resolves edits
+        assert scripted_openai.requests == [], "no model call while listing actions"
+        resolved = await lsp.code_action_resolve_async(action)
+    version, edit = _single_edit(resolved.edit)
+    assert version == 3
+    position = types.Position(line=5, character=0)
+    assert edit.range == types.Range(start=position, end=position)
+    assert edit.new_text == EXPECTED_DOCSTRING
+    (request,) = scripted_openai.requests
+    assert request.path.endswith("/chat/completions")
+    assert "def area(self, radius, scale=1.0):" in request.body["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [URI, {"line": 4, "character": 8}],
+        [{"textDocument": {"uri": URI}, "position": {"line": 4, "character": 8}}],
+    ],
+    ids=["uri-position", "text-document-position-params"],
+)
+async def test_command_applies_the_docstring_with_workspace_apply_edit(
+    scripted_openai: ScriptedOpenAI, arguments: list[Any]
+) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE, version=7)
+        result = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.generateDocstring", arguments=arguments)
+        )
+        messages = list(lsp.messages)
+    assert result is None  # the edit arrives through workspace/applyEdit
+    (params,) = received
+    version, edit = _single_edit(params.edit)
+    assert version == 7
+    assert edit.new_text == EXPECTED_DOCSTRING
+    assert len(scripted_openai.requests) == 1
+    assert messages == []
+
+
+async def test_bad_answers_are_retried_then_a_skeleton_is_applied(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(
+        replies.text("```python\ndef area(self, radius, scale=1.0):\n    return 0\n```"),
+        replies.text("Compute the area.\n\nArgs:\n    r: The radius.\n\nReturns:\n    Area."),
+    )
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE)
+        result = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
+        )
+        messages = [m.message for m in lsp.messages]
+    assert result is None
+    (message,) = messages
+    assert "inserted a TODO skeleton" in message
+    assert "does not have: r" in message
+    _, second = scripted_openai.requests
+    retry_messages = second.body["messages"]
+    assert retry_messages[-2]["role"] == "assistant"
+    assert "rejected" in retry_messages[-1]["content"]
+    assert "code fence" in retry_messages[-1]["content"]
+    (params,) = received
+    _, edit = _single_edit(params.edit)
+    assert edit.new_text.startswith('        """TODO: describe area.\n')
+    assert "            radius: TODO.\n            scale: TODO.\n" in edit.new_text
+
+
+async def test_completion_endpoint_is_used_outside_chat_mode(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url, mode="prefix")) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        (action,) = await _actions(lsp, IN_AREA)
+        resolved = await lsp.code_action_resolve_async(action)
+    _, edit = _single_edit(resolved.edit)
+    assert edit.new_text == EXPECTED_DOCSTRING
+    (request,) = scripted_openai.requests
+    assert request.path.endswith("/completions") and "chat" not in request.path
+    assert request.body["prompt"].endswith("Documentation:\n")
+
+
+async def test_outside_any_definition_no_action_and_a_clear_command_error(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        assert await _actions(lsp, types.Position(line=0, character=3)) == []
+        with pytest.raises(Exception, match="No function, method or class"):
+            await lsp.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="grove.generateDocstring",
+                    arguments=[URI, {"line": 0, "character": 3}],
+                )
+            )
+    assert scripted_openai.requests == []
+
+
+async def test_regenerate_is_offered_for_a_go_function_with_a_doc_comment(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    uri = (FIXTURES / "example" / "sum.go").as_uri()
+    text = "package p\n\n// old words\nfunc Sum(a, b int) int {\n\treturn a + b\n}\n"
+    scripted_openai.script(replies.text("Adds a and b."))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, "go", text)
+        (action,) = await _actions(lsp, types.Position(line=4, character=2), uri=uri)
+        assert action.title == "Regenerate docstring for Sum"
+        resolved = await lsp.code_action_resolve_async(action)
+    assert resolved.edit is not None and resolved.edit.document_changes is not None
+    (change,) = resolved.edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    (edit,) = change.edits
+    assert isinstance(edit, types.TextEdit)
+    assert edit.range == types.Range(
+        start=types.Position(line=2, character=0), end=types.Position(line=3, character=0)
+    )
+    assert edit.new_text == "// Sum adds a and b.\n"
+
+
+def _grove(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        capture_output=True,
+        text=True,
+        env=server_env(),
+        timeout=120,
+    )
+
+
+def test_cli_prints_json_then_applies(scripted_openai: ScriptedOpenAI, tmp_path: Path) -> None:
+    path = tmp_path / "circle.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    settings = json.dumps(
+        {"endpoint": {"baseUrl": scripted_openai.base_url}, "model": "m", "completion.mode": "chat"}
+    )
+    scripted_openai.script(replies.text(GOOD_ANSWER), replies.text(GOOD_ANSWER))
+    done = _grove("docstring", f"{path}:5", "--json", "--settings", settings)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["text"] == EXPECTED_DOCSTRING
+    assert answer["start"] == answer["end"] == {"line": 6, "column": 1}
+    assert (answer["name"], answer["source"], answer["applied"]) == ("area", "model", False)
+    assert path.read_text(encoding="utf-8") == SOURCE
+    done = _grove("docstring", f"{path}:5", "--apply", "--settings", settings)
+    assert done.returncode == 0, done.stderr
+    lines = SOURCE.splitlines(keepends=True)
+    expected = "".join(lines[:5]) + EXPECTED_DOCSTRING + "".join(lines[5:])
+    assert path.read_text(encoding="utf-8") == expected
+
+
+def test_cli_outside_any_definition_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "circle.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    done = _grove("docstring", f"{path}:1")
+    assert done.returncode == 1
+    assert "No function, method or class" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.embedded
+async def test_embedded_model_docstring_is_applied_and_valid() -> None:
+    async with grove_client(None, env=server_env()) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE)
+        result = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
+        )
+        status = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.status")
+        )
+    assert status["embedded"] is True
+    assert status["lastError"] is None
+    assert result is None
+    (params,) = received
+    _, edit = _single_edit(params.edit)
+    lines = SOURCE.splitlines(keepends=True)
+    assert edit.range.start == edit.range.end == types.Position(line=5, character=0)
+    new_text = "".join(lines[:5]) + edit.new_text + "".join(lines[5:])
+    doc = SourceDocument(new_text, language_for("python", None))
+    assert doc.error_count() == 0
+    target = find_target(doc, new_text.index("return math") + 1)
+    assert target is not None and target.existing == edit.new_text.strip()
+    assert "radius" in edit.new_text and "scale" in edit.new_text
+    assert not any(line != line.rstrip() for line in edit.new_text.splitlines())
