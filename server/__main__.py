@@ -82,6 +82,23 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open(
+    args: argparse.Namespace, pattern: re.Pattern[str], form: str
+) -> tuple[Path, re.Match[str], SourceDocument, Settings] | None:
+    """Parse the location, read the file and the --settings; None after printing why not."""
+    configure_logging(args.log_level)
+    match = pattern.match(args.location)
+    if match is None:
+        print(f"grove: expected {form}, got {args.location!r}", file=sys.stderr)
+        return None
+    path = Path(match["path"])
+    loaded = _load_inputs(path, args.settings)
+    if loaded is None:
+        return None
+    text, settings = loaded
+    return path, match, SourceDocument(text, language_for(None, str(path))), settings
+
+
 def _load_inputs(path: Path, settings_json: str | None) -> tuple[str, Settings] | None:
     """The file's text and the --settings, or None after printing why not."""
     try:
@@ -101,17 +118,10 @@ def _load_inputs(path: Path, settings_json: str | None) -> tuple[str, Settings] 
 
 
 async def _complete(args: argparse.Namespace) -> int:
-    configure_logging(args.log_level)
-    match = _LOCATION.match(args.location)
-    if match is None:
-        print(f"grove: expected FILE:LINE:COL, got {args.location!r}", file=sys.stderr)
+    opened = _open(args, _LOCATION, "FILE:LINE:COL")
+    if opened is None:
         return 2
-    path = Path(match["path"])
-    loaded = _load_inputs(path, args.settings)
-    if loaded is None:
-        return 2
-    text, settings = loaded
-    source = SourceDocument(text, language_for(None, str(path)))
+    path, match, source, settings = opened
     line = int(match["line"]) - 1
     offset = source.lines.offset_at(line, int(match["col"]) - 1)
 
@@ -156,17 +166,10 @@ _LINE_LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+)$")
 async def _docstring(args: argparse.Namespace) -> int:
     from server.docstrings import DocstringError, generate_docstring
 
-    configure_logging(args.log_level)
-    match = _LINE_LOCATION.match(args.location)
-    if match is None:
-        print(f"grove: expected FILE:LINE, got {args.location!r}", file=sys.stderr)
+    opened = _open(args, _LINE_LOCATION, "FILE:LINE")
+    if opened is None:
         return 2
-    path = Path(match["path"])
-    loaded = _load_inputs(path, args.settings)
-    if loaded is None:
-        return 2
-    text, settings = loaded
-    source = SourceDocument(text, language_for(None, str(path)))
+    path, match, source, settings = opened
     line = min(max(int(match["line"]) - 1, 0), source.lines.line_count - 1)
     line_text = source.lines.line_text(line)
     offset = source.lines.line_start(line) + len(line_text) - len(line_text.lstrip())
@@ -184,7 +187,7 @@ async def _docstring(args: argparse.Namespace) -> int:
         await backend.aclose()
     edit = result.edit
     if args.apply:
-        new_text = text[: edit.start] + edit.text + text[edit.end :]
+        new_text = source.text[: edit.start] + edit.text + source.text[edit.end :]
         path.write_bytes(new_text.encode("utf-8"))
     if args.json:
         start_line, start_col = source.lines.position_at(edit.start)
