@@ -1,0 +1,1 @@
+"""Offline benchmarks: numbers about Grove measured on this machine (nothing here runs in CI)."""
