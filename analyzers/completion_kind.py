@@ -2,9 +2,11 @@
 
 Owns :class:`CompletionKind` and :func:`completion_kind`.  The rules, in order:
 
-1. ``NONE`` when text after the cursor on its line would collide with a suggestion: anything
-   other than whitespace and closing characters ``) ] } > " ' ` ; , :``.  So ``foo(|)`` is
-   allowed, ``fo|o`` is not.
+1. ``NONE`` when text after the cursor on its line would collide with a suggestion: it must be
+   whitespace and closing characters ``) ] } > " ' ` ; , :`` only, or start (after spaces) with
+   a closing character or with ``then``/``do`` -- the holes of a condition or an argument list,
+   such as ``if (|) {``, ``f(|)[0]`` or ``if | then``.  So ``foo(|)`` is allowed, ``fo|o`` and
+   ``f(|x)`` are not.
 2. ``SINGLE_LINE`` when the line has non-blank text before the cursor (mid-statement or at the
    end of a non-empty line) or a closing character after it.  Comments and strings are
    completed too, as single lines.
@@ -21,6 +23,7 @@ same decision is taken from the previous non-blank line's text.
 from __future__ import annotations
 
 import enum
+import re
 
 from analyzers.languages import LanguageSpec
 from analyzers.parsing import SourceDocument, SyntaxNode
@@ -29,6 +32,8 @@ from analyzers.positions import last_non_space
 __all__ = ["CompletionKind", "completion_kind"]
 
 _CLOSERS = frozenset(")]}>\"'`;,: \t")
+# Text after the cursor that closes the hole the cursor is in: ``) {``, ``)[0]``, `` then``.
+_HOLE_BEFORE = re.compile(r"[ \t]*[)\]}>\"'`;,:]|[ \t]+(?:then|do)\b")
 _TEXT_OPENERS = ("{", ":", "(", "[", "do", "then", "else", "->", "=>", "begin")
 _TEXT_CONTINUATIONS = (",", "(", "[", "=", "+", "-", "*", "/", "%", "&", "|", "\\", ".", "?")
 _MAX_STEPS = 64
@@ -54,7 +59,7 @@ def completion_kind(doc: SourceDocument, offset: int) -> CompletionKind:
         offset = line_end
     before = text[line_start:offset]
     after = text[offset:line_end]
-    if not _CLOSERS.issuperset(after):
+    if not _CLOSERS.issuperset(after) and not _HOLE_BEFORE.match(after):
         return CompletionKind.NONE
     if before.strip() or after.strip():
         return CompletionKind.SINGLE_LINE

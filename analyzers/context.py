@@ -5,6 +5,11 @@ Owns :class:`ContextWindow`, :func:`build_context` and the :func:`estimate_token
 Layout, stable parts first so consecutive keystrokes share the longest prompt prefix (the model
 server reuses its KV cache for that shared prefix):
 
+0. ``related`` -- context from other files, chosen by the caller (definitions of imported symbols,
+   similar snippets from open files), each block under a path comment, most relevant last so it
+   sits nearest the code; blocks are dropped from the front until they fit ``related_share`` of
+   the budget, and the space they take is rounded up to a quantum so small changes in them do not
+   move the prefix start;
 1. ``header`` -- a path comment in the language's syntax (``# path: src/app.py``), the file's
    imports that lie before the near prefix, then the header lines of the enclosing scopes that
    start before the near prefix (outermost first, with their indentation);
@@ -31,7 +36,7 @@ of the code above the cursor, whatever the indentation typed so far.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from analyzers.languages import LanguageSpec
@@ -39,13 +44,14 @@ from analyzers.parsing import SourceDocument
 from analyzers.positions import last_non_space
 from analyzers.structure import enclosing_scopes, import_spans
 
-__all__ = ["ContextWindow", "build_context", "estimate_tokens"]
+__all__ = ["ContextWindow", "RelatedBlock", "build_context", "estimate_tokens"]
 
 _GRIDS = (32, 16, 8, 4, 2)
 _TOKENS_PER_GRID_LINE = 32
 _HEADER_SHARE = 3
 _SCOPE_RESERVE_SHARE = 10
 _MIN_QUANTUM = 16
+_RELATED_QUANTUM = 64
 
 _PLAIN_COMMENTS: dict[str, tuple[str, str]] = {
     ".md": ("<!--", " -->"),
@@ -96,6 +102,16 @@ def estimate_tokens(text: str) -> int:
 
 
 @dataclass(frozen=True)
+class RelatedBlock:
+    """Code from another file to show the model: ``text`` under a path comment."""
+
+    path: str
+    text: str
+    kind: str = "definition"
+    """``definition`` (of an imported symbol) or ``snippet`` (similar code)."""
+
+
+@dataclass(frozen=True)
 class ContextWindow:
     """Prompt pieces around a cursor; ``prompt_prefix`` ends exactly at the cursor."""
 
@@ -107,11 +123,15 @@ class ContextWindow:
     """Offset in the document where ``prefix`` starts."""
     suffix_end: int = 0
     """Offset in the document where ``suffix`` ends."""
+    related: str = ""
+    """Rendered blocks from other files, placed before the header."""
+    related_blocks: tuple[RelatedBlock, ...] = ()
+    """The blocks that fit, in prompt order."""
 
     @property
     def prompt_prefix(self) -> str:
-        """Header followed by the near prefix."""
-        return self.header + self.prefix
+        """Related blocks, header, then the near prefix."""
+        return self.related + self.header + self.prefix
 
 
 @dataclass(frozen=True)
@@ -122,16 +142,54 @@ class _Part:
 
 
 def _path_line(language: LanguageSpec | None, path: str | None) -> str | None:
-    if not path:
-        return None
-    if language is not None:
-        return f"{language.line_comment} path: {path}"
-    base = os.path.basename(path.replace("\\", "/")).lower()
-    ext = os.path.splitext(base)[1]
-    marker = _PLAIN_COMMENTS.get(ext) or _PLAIN_COMMENTS.get(base)
-    if marker is None:
+    marker = _comment_marker(language, path)
+    if not path or marker is None:
         return None
     return f"{marker[0]} path: {path}{marker[1]}"
+
+
+def _comment_marker(language: LanguageSpec | None, path: str | None) -> tuple[str, str] | None:
+    if language is not None:
+        return language.line_comment, ""
+    if not path:
+        return None
+    base = os.path.basename(path.replace("\\", "/")).lower()
+    return _PLAIN_COMMENTS.get(os.path.splitext(base)[1]) or _PLAIN_COMMENTS.get(base)
+
+
+def _render_related(blocks: list[RelatedBlock], marker: tuple[str, str]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        out.append(f"{marker[0]} path: {block.path}{marker[1]}")
+        out.append(block.text.rstrip("\n"))
+        out.append("")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _fit_related(
+    blocks: Sequence[RelatedBlock],
+    marker: tuple[str, str] | None,
+    cap: int,
+    count: Callable[[str], int],
+) -> tuple[list[RelatedBlock], str, int]:
+    """Blocks (most relevant first) that fit ``cap``, in prompt order, rendered, and their cost."""
+    if marker is None or cap <= 0 or not blocks:
+        return [], "", 0
+    kept: list[RelatedBlock] = []
+    used = 0
+    for block in blocks:
+        cost = count(_render_related([block], marker))
+        if used + cost <= cap:
+            kept.append(block)
+            used += cost
+    kept.reverse()
+    rendered = _render_related(kept, marker)
+    used = count(rendered)
+    while kept and used > cap:
+        kept.pop(0)
+        rendered = _render_related(kept, marker)
+        used = count(rendered)
+    return kept, rendered, used
 
 
 def _render_header(parts: list[_Part]) -> str:
@@ -307,8 +365,14 @@ def build_context(
     budget_tokens: int,
     count_tokens: Callable[[str], int] = estimate_tokens,
     suffix_share: float = 0.25,
+    related: Sequence[RelatedBlock] = (),
+    related_share: float = 0.25,
 ) -> ContextWindow:
-    """Build the context window for a completion at ``offset`` within ``budget_tokens``."""
+    """Build the context window for a completion at ``offset`` within ``budget_tokens``.
+
+    ``related`` blocks come most relevant first; those that fit ``related_share`` of the budget
+    are shown before the header.
+    """
     text = doc.text
     offset = min(max(offset, 0), len(text))
     lines = doc.lines
@@ -317,6 +381,13 @@ def build_context(
     cursor_line_prefix = text[cursor_line_start:offset]
     budget = max(budget_tokens, 0)
     share = min(max(suffix_share, 0.0), 1.0)
+    related_cap = int(budget * min(max(related_share, 0.0), 1.0))
+    related_kept, related_text, related_tokens = _fit_related(
+        related, _comment_marker(doc.language, path), related_cap, count_tokens
+    )
+    if related_tokens:
+        reserved = -(-related_tokens // _RELATED_QUANTUM) * _RELATED_QUANTUM
+        budget -= min(reserved, related_cap)
 
     candidates: list[_Part] = []
     path_line = _path_line(doc.language, path)
@@ -378,4 +449,6 @@ def build_context(
         cursor_line_prefix=cursor_line_prefix,
         prefix_start=prefix_start,
         suffix_end=suffix_end,
+        related=related_text,
+        related_blocks=tuple(related_kept),
     )

@@ -17,7 +17,9 @@ both read the output the same way:
    closes blocks (``}``, ``end``) and the document lacks that closer (keeping the line lowers
    the syntax-error count), the line is kept.
 4. Overlap with the text after the cursor on its line is removed (``foo(|)`` + ``a, b)`` gives
-   ``a, b``; ``a, b):`` also gives ``a, b``, since the ``)`` is already there).
+   ``a, b``; ``a, b):`` also gives ``a, b``, since the ``)`` is already there); when that text
+   starts with a closing bracket, the suggestion ends before its own first unmatched closing
+   bracket (``f(|)[0]`` + ``g())['k']`` gives ``g()``).
 5. Runaway repetition is cut: a line, or a group of two or three lines, repeated three times in a
    row keeps one copy; a last line that ends in five or more copies of the same chunk keeps one.
 6. An empty or whitespace-only result is rejected (None).
@@ -248,6 +250,12 @@ def _trim_line_overlap(line: str, after: str) -> str:
     body = line.rstrip()
     if body.endswith(existing):
         return body[: len(body) - len(existing)]
+    if existing[0] in _PAIRS:
+        # The cursor sits in a hole that ``existing`` closes: the suggestion ends where it
+        # closes that bracket itself (``getpwuid(|)[5]`` + ``os.getuid())['x']`` → ``os.getuid()``).
+        unmatched = _scan_brackets(body, None, [])
+        if unmatched is not None and body[unmatched] == existing[0]:
+            return body[:unmatched]
     k = len(body)
     while k > 0 and body[k - 1] in _CLOSING:
         k -= 1

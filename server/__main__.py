@@ -18,11 +18,14 @@ from analyzers.parsing import SourceDocument
 from server import __version__
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
+from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.logs import configure_logging
 from server.settings import Settings, resolve_settings
+from server.workspace import WorkspaceIndex
 
 log = logging.getLogger("server.cli")
 
+_ROOT_MARKERS = (".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml", ".grove")
 _LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$")
 
 
@@ -117,6 +120,14 @@ def _load_inputs(path: Path, settings_json: str | None) -> tuple[str, Settings] 
     return text, settings
 
 
+def _project_root(path: Path) -> Path:
+    """The nearest directory above ``path`` that looks like a project root, else its directory."""
+    for directory in path.parents:
+        if any((directory / marker).exists() for marker in _ROOT_MARKERS):
+            return directory
+    return path.parent
+
+
 async def _complete(args: argparse.Namespace) -> int:
     opened = _open(args, _LOCATION, "FILE:LINE:COL")
     if opened is None:
@@ -129,10 +140,21 @@ async def _complete(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
 
     backend = ModelBackend(settings, notify)
+    absolute = str(path.resolve())
+    index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file, notify=notify)
+    index.set_roots([str(_project_root(path.resolve()))])
+    index.set_excludes(settings.context_exclude)
+    related = RelatedContext(index)
     engine = CompletionEngine(backend)
+    engine.display_path = related.display_path
+    if settings.context_cross_file:
+        engine.related = related.blocks
+        related.prefetch(source, absolute)
+        await index.idle()
     try:
-        suggestion = await engine.suggest(str(path), source, offset, str(path), settings)
+        suggestion = await engine.suggest(absolute, source, offset, absolute, settings)
     finally:
+        index.close()
         await backend.aclose()
     if args.json:
         line_out, column_out = source.lines.position_at(offset)

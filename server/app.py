@@ -9,19 +9,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
+from analyzers.context import RelatedBlock
+from analyzers.parsing import SourceDocument
 from analyzers.positions import Encoding
 from server import __version__
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
+from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.documents import DocumentStore
 from server.settings import Settings, resolve_settings
 from server.tasks import TaskRegistry
+from server.workspace import WorkspaceIndex
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,40 @@ class GroveServer(LanguageServer):
         self._shown_problems: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
         self.settings_ready = asyncio.Event()
+        self.accepted_count = 0
+        self.speculative_count = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.workspace_index: WorkspaceIndex[FileFacts] = WorkspaceIndex(
+            analyze_file, notify=self.notify_from_any_thread
+        )
+        self.related_context = RelatedContext(self.workspace_index)
+        self.engine.related = self._related_blocks
+        self.engine.display_path = self.related_context.display_path
+
+    def _related_blocks(
+        self, key: str, source: SourceDocument, offset: int, path: str | None
+    ) -> Sequence[RelatedBlock]:
+        """Context from other files for a completion, when the setting allows it."""
+        if not self.settings.context_cross_file:
+            return ()
+        return self.related_context.blocks(key, source, offset, path)
+
+    def remember_event_loop(self) -> None:
+        """Record the running event loop, so worker threads can reach the client through it."""
+        with contextlib.suppress(RuntimeError):
+            self._loop = asyncio.get_running_loop()
+
+    def notify_from_any_thread(self, level: str, message: str) -> None:
+        """:meth:`notify_user`, callable from worker threads (hands over to the event loop)."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        loop = self._loop
+        if running is not None or loop is None or loop.is_closed():
+            self.notify_user(level, message)
+        else:
+            loop.call_soon_threadsafe(self.notify_user, level, message)
 
     async def wait_for_settings(self, timeout_s: float = 3.0) -> None:
         """Wait (bounded) until the initial workspace/configuration pull has finished."""
@@ -88,13 +126,21 @@ class GroveServer(LanguageServer):
         logging.getLogger("server").setLevel(settings.log_level.upper())
         logging.getLogger("analyzers").setLevel(settings.log_level.upper())
         self.backend.configure(settings)
+        self.workspace_index.set_excludes(settings.context_exclude)
 
 
 def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
     """A GroveServer with every feature registered."""
-    from server.features import commands, docstrings, inline_completion, lifecycle, sync
+    from server.features import (
+        commands,
+        docstrings,
+        inline_completion,
+        lifecycle,
+        sync,
+        workspace,
+    )
 
     server = GroveServer(env=env)
-    for feature in (lifecycle, sync, inline_completion, commands, docstrings):
+    for feature in (lifecycle, sync, inline_completion, commands, docstrings, workspace):
         feature.register(server)
     return server

@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from server.llm.local import EmbeddedModel, embedded_available
+from analyzers.context import estimate_tokens
+from analyzers.token_count import LineTokenCounter
+from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
 from server.llm.openai_provider import OpenAIProvider
 from server.llm.provider import (
     CompletionRequest,
@@ -27,6 +29,7 @@ from server.llm.provider import (
     NotConfigured,
 )
 from server.llm.templates import resolve_mode
+from server.llm.tokenizer import load_embedded_tokenizer
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,7 @@ class ModelBackend:
         self._said_not_configured = False
         self._provider_base_url = ""
         self._closing: set[asyncio.Future[None]] = set()
+        self._embedded_counter: LineTokenCounter | None = None
 
     def configure(self, settings: Settings) -> bool:
         """Adopt new settings; returns True when the endpoint changed."""
@@ -154,7 +158,26 @@ class ModelBackend:
                 n_ctx=self._settings.embedded_context_size, n_threads=threads
             )
         log.info("starting the embedded model (%s)", EMBEDDED_MODEL_NAME)
-        return await self._embedded.start()
+        base_url = await self._embedded.start()
+        await self.load_tokenizer()
+        return base_url
+
+    async def load_tokenizer(self) -> None:
+        """Load the embedded model's tokenizer into this process (once) for context budgets."""
+        if self._embedded_counter is not None or not self.target.embedded:
+            return
+        path = embedded_model_path()
+        if path is not None:
+            tokenize = await asyncio.to_thread(load_embedded_tokenizer, path)
+            if tokenize is not None:
+                self._embedded_counter = LineTokenCounter(tokenize)
+
+    @property
+    def count_tokens(self) -> Callable[[str], int]:
+        """Token counter for context budgets: the embedded model's own, else an estimate."""
+        if self.target.embedded and self._embedded_counter is not None:
+            return self._embedded_counter
+        return estimate_tokens
 
     async def warm_up(self) -> None:
         """Start the provider early (embedded model boot) without surfacing errors twice."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from analyzers.completion_kind import CompletionKind, completion_kind
-from analyzers.context import build_context
+from analyzers.context import RelatedBlock, build_context, estimate_tokens
 from analyzers.parsing import SourceDocument
 from analyzers.postprocess import make_stop_check, postprocess
 from server.backend import ModelBackend
@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 
 # Longest cursor line we complete on: longer lines are minified or generated code.
 MAX_LINE_CHARS = 2_000
+
+# Modes whose prompt shows the model the code after the cursor; the others spend the whole
+# budget on what comes before it.
+_MODES_WITHOUT_SUFFIX = frozenset({"prefix"})
+
+RelatedSource = Callable[[str, SourceDocument, int, "str | None"], Sequence[RelatedBlock]]
+"""(document key, document, offset, path) → blocks from other files, most relevant first."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,14 @@ class PreparedRequest:
 
 
 def prepare_request(
-    source: SourceDocument, offset: int, path: str | None, settings: Settings
+    source: SourceDocument,
+    offset: int,
+    path: str | None,
+    settings: Settings,
+    *,
+    mode: str = "",
+    related: Sequence[RelatedBlock] = (),
+    count_tokens: Callable[[str], int] = estimate_tokens,
 ) -> PreparedRequest | None:
     """Decide whether to complete here and build the model request; None: don't."""
     line, _ = source.lines.position_at(offset)
@@ -56,7 +70,15 @@ def prepare_request(
     kind = completion_kind(source, offset)
     if kind is CompletionKind.NONE:
         return None
-    window = build_context(source, offset, path=path, budget_tokens=settings.context_budget_tokens)
+    window = build_context(
+        source,
+        offset,
+        path=path,
+        budget_tokens=settings.context_budget_tokens,
+        count_tokens=count_tokens,
+        suffix_share=0.0 if mode in _MODES_WITHOUT_SUFFIX else 0.25,
+        related=related,
+    )
     max_tokens = settings.completion_max_tokens
     if kind is CompletionKind.SINGLE_LINE:
         max_tokens = min(max_tokens, 48)
@@ -79,15 +101,37 @@ class CompletionEngine:
         backend: ModelBackend,
         cache: CompletionCache | None = None,
         clock: Callable[[], float] = time.monotonic,
+        related: RelatedSource | None = None,
     ) -> None:
         self.backend = backend
         self.cache = cache or CompletionCache()
         self._clock = clock
+        self.related = related
+        self.display_path: Callable[[str], str] | None = None
+        """Maps a document's path to the one shown in prompts (workspace-relative)."""
 
-    def cached(self, key: str, source: SourceDocument, offset: int) -> Suggestion | None:
+    def prepare(
+        self, key: str, source: SourceDocument, offset: int, path: str | None, settings: Settings
+    ) -> PreparedRequest | None:
+        """The model request for this cursor with all context sources, or None: don't complete."""
+        related = self.related(key, source, offset, path) if self.related is not None else ()
+        shown = self.display_path(path) if path and self.display_path is not None else path
+        return prepare_request(
+            source,
+            offset,
+            shown,
+            settings,
+            mode=self.backend.target.mode,
+            related=related,
+            count_tokens=self.backend.count_tokens,
+        )
+
+    def cached(
+        self, key: str, source: SourceDocument, offset: int, *, record: bool = True
+    ) -> Suggestion | None:
         """A suggestion served from the cache (repeat position or typed-ahead), if any."""
         started = self._clock()
-        rest = self.cache.lookup(key, source.text, offset, started)
+        rest = self.cache.lookup(key, source.text, offset, started, record=record)
         if rest is None:
             return None
         kind = completion_kind(source, offset)
@@ -103,7 +147,7 @@ class CompletionEngine:
     ) -> Suggestion | None:
         """A fresh suggestion from the model (no cache lookup), or None."""
         started = self._clock()
-        prepared = prepare_request(source, offset, path, settings)
+        prepared = self.prepare(key, source, offset, path, settings)
         if prepared is None:
             return None
         # The document may change while the model runs; work on a snapshot of its text.
@@ -112,12 +156,16 @@ class CompletionEngine:
         result = await self.backend.complete(prepared.request, stop_check)
         if result is None or not result.text:
             return None
-        if source.text != text:
-            log.debug("document changed while the model ran; suggestion dropped")
-            return None
-        final = postprocess(result.text, source, offset, prepared.kind)
+        changed = source.text != text
+        # The user may have typed on while the model ran (a continued call): judge the answer
+        # against the text it was asked for, and keep it for the requests that follow.
+        basis = SourceDocument(text, source.language) if changed else source
+        final = postprocess(result.text, basis, offset, prepared.kind)
         if not final:
             log.debug("suggestion rejected by post-processing")
             return None
         self.cache.store(key, text, offset, final, self._clock())
+        if changed:
+            log.debug("document changed while the model ran; suggestion cached, not shown")
+            return None
         return Suggestion(final, offset, prepared.kind, False, self._clock() - started)

@@ -4,6 +4,7 @@ An entry remembers where a suggestion was made (the document's text before and a
 cursor, by hash) and what it was. A later request is served from the entry when the text
 before the cursor is the old text plus a prefix of the suggestion (the user typed into the
 ghost text) and the text after the cursor is unchanged. Entries expire after ``ttl_s``.
+:func:`typed_forward` tells whether an edit only typed at a request's cursor.
 """
 
 from __future__ import annotations
@@ -49,8 +50,13 @@ class CompletionCache:
         while len(self._entries) > self._documents:
             self._entries.popitem(last=False)
 
-    def lookup(self, key: str, text: str, offset: int, now: float) -> str | None:
-        """The rest of a cached suggestion that still applies at ``offset``, else None."""
+    def lookup(
+        self, key: str, text: str, offset: int, now: float, *, record: bool = True
+    ) -> str | None:
+        """The rest of a cached suggestion that still applies at ``offset``, else None.
+
+        ``record=False`` leaves the hit-rate counters alone (the caller records the outcome).
+        """
         after: bytes | None = None
         for entry in reversed(self._entries.get(key, [])):
             if now - entry.created >= self._ttl_s:
@@ -64,10 +70,19 @@ class CompletionCache:
                 after = _digest(text[offset:])
             if entry.after != after or _digest(text[: entry.offset]) != entry.before:
                 continue
-            self.hits += 1
+            if record:
+                self.hits += 1
             return entry.suggestion[typed_length:]
-        self.misses += 1
+        if record:
+            self.misses += 1
         return None
+
+    def record(self, hit: bool) -> None:
+        """Count one request's outcome (served from the cache or not)."""
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
 
     def forget(self, key: str) -> None:
         """Drop everything cached for a document (closed)."""
@@ -78,3 +93,18 @@ class CompletionCache:
         """Share of lookups served from the cache."""
         total = self.hits + self.misses
         return self.hits / total if total else 0.0
+
+
+def typed_forward(old_text: str, old_offset: int, new_text: str, *, same: bool = False) -> bool:
+    """Whether ``new_text`` is ``old_text`` with text inserted at ``old_offset``, nothing else.
+
+    ``same=True`` also accepts the unchanged text (a repeated request at the same place).
+    """
+    grown = len(new_text) - len(old_text)
+    if grown == 0:
+        return same and new_text == old_text
+    return (
+        grown > 0
+        and new_text[:old_offset] == old_text[:old_offset]
+        and new_text[old_offset + grown :] == old_text[old_offset:]
+    )

@@ -45,8 +45,11 @@ class Settings:
     completion_max_tokens: int = 64
     completion_debounce_ms: int = 60
     completion_timeout_ms: int = 10000
+    completion_speculative: bool = False
     completion_fallback_items: str = "auto"
     context_budget_tokens: int = 1024
+    context_cross_file: bool = True
+    context_exclude: tuple[str, ...] = ()
     embedded_threads: int = 0
     embedded_context_size: int = 2048
     log_level: str = "info"
@@ -93,9 +96,10 @@ def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
         or ("string" in types and isinstance(value, str))
         or ("boolean" in types and isinstance(value, bool))
         or ("integer" in types and isinstance(value, int) and not isinstance(value, bool))
+        or ("array" in types and isinstance(value, list) and _items_ok(value, spec))
     )
     if not ok_type:
-        return f"{name} must be {' or '.join(types)}, got {json.dumps(value)[:60]}"
+        return f"{name} must be {' or '.join(_type_names(spec))}, got {json.dumps(value)[:60]}"
     if "enum" in spec and value not in spec["enum"]:
         return f"{name} must be one of {', '.join(spec['enum'])}, got {json.dumps(value)[:60]}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -108,6 +112,19 @@ def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
     if uri_like and not re.match(r"^https?://[^\s/]+", str(value)):
         return f"{name} must be an http(s) URL, got {json.dumps(value)[:60]}"
     return None
+
+
+def _items_ok(value: list[object], spec: dict[str, Any]) -> bool:
+    """Whether every item of an array setting has the schema's item type (only strings so far)."""
+    item_type = spec.get("items", {}).get("type")
+    return item_type != "string" or all(isinstance(item, str) for item in value)
+
+
+def _type_names(spec: dict[str, Any]) -> list[str]:
+    """``["string", "null"]``, or ``["array of string"]`` for an array setting."""
+    types = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
+    item_type = spec.get("items", {}).get("type")
+    return [f"array of {item_type}" if t == "array" and item_type else t for t in types]
 
 
 def resolve_settings(*sources: object) -> Settings:
@@ -129,7 +146,7 @@ def resolve_settings(*sources: object) -> Settings:
         if problem:
             problems.append(f"{problem}; using the default {json.dumps(spec['default'])}")
             continue
-        values[_attribute_name(name)] = value
+        values[_attribute_name(name)] = tuple(value) if isinstance(value, list) else value
     return Settings(**values, problems=tuple(problems))  # type: ignore[arg-type]
 
 
@@ -137,7 +154,7 @@ def settings_table_markdown() -> str:
     """The README's settings table, generated from the schema."""
     rows = ["| Setting | Type | Default | Description |", "|---|---|---|---|"]
     for name, spec in schema_properties().items():
-        kind = spec["type"] if isinstance(spec["type"], str) else " / ".join(spec["type"])
+        kind = " / ".join(_type_names(spec))
         if "enum" in spec:
             kind = " \\| ".join(f"`{v}`" for v in spec["enum"])
         elif "minimum" in spec:

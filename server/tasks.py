@@ -1,16 +1,24 @@
-"""Per-document debounce and supersession of in-flight model work.
+"""Per-document debounce and supersession of in-flight model work, with typing continuation.
 
 Each request for a document takes a ticket. A newer ticket for the same document supersedes
 the older one: the older request's model call (an inner task) is cancelled, which closes its
 HTTP stream, and its handler answers with an empty result instead of an error. So a burst of
 keystrokes produces one upstream request per debounce window and exactly one response per
 LSP request.
+
+One exception keeps typing fast: when the user types at exactly the position an in-flight
+request was made for (:meth:`TaskRegistry.keep_useful`), that request's model call is
+*continued* instead of cancelled -- whether the old request is superseded or cancelled by the
+client (editors cancel the previous inline-completion request on every keystroke).  It finishes
+in the background and fills the suggestion cache, and the newer request waits for it
+(:meth:`TaskRegistry.continued`) before deciding whether it needs a model call of its own.  At
+most one continued call exists per document; any edit elsewhere cancels it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -29,16 +37,31 @@ class Ticket:
     generation: int
     inner: asyncio.Task[Any] | None = field(default=None, repr=False)
     superseded: bool = False
+    context: Any = None
+    """What the request was made for (the caller's), handed to the edit check."""
+    continuable: bool = False
+    """The user typed forward from this request's position: keep its model call running."""
+    _wake: asyncio.Future[None] | None = field(default=None, repr=False)
+
+    def wake(self) -> asyncio.Future[None]:
+        """A future that completes when the ticket is superseded."""
+        if self._wake is None:
+            self._wake = asyncio.get_running_loop().create_future()
+            if self.superseded:
+                self._wake.set_result(None)
+        return self._wake
 
 
 class TaskRegistry:
-    """Tickets and in-flight inner tasks, per document key."""
+    """Tickets, in-flight inner tasks and continued model calls, per document key."""
 
     def __init__(self) -> None:
         self._generations: dict[str, int] = {}
         self._current: dict[str, Ticket] = {}
+        self._continued: dict[str, tuple[asyncio.Task[Any], Any]] = {}
         self.upstream_started = 0
         self.superseded_count = 0
+        self.continued_count = 0
 
     def begin(self, key: str) -> Ticket:
         """Take a ticket for ``key``, superseding the previous one."""
@@ -51,18 +74,38 @@ class TaskRegistry:
         self._current[key] = ticket
         return ticket
 
+    def current(self, key: str) -> Ticket | None:
+        """The newest ticket for ``key`` still answering, if any."""
+        return self._current.get(key)
+
+    def keep_useful(self, key: str, useful: Callable[[Any], bool]) -> None:
+        """Keep the model calls for ``key`` whose context is still ``useful``; cancel the rest.
+
+        Called after every edit and before every request: ``useful(context)`` says whether
+        the document now only has text typed at that call's cursor (or is unchanged there).
+        The running request's call, if useful, is continued when superseded or cancelled; a
+        continued call that is no longer useful is cancelled.
+        """
+        ticket = self._current.get(key)
+        if ticket is not None and ticket.inner is not None and not ticket.inner.done():
+            ticket.continuable = ticket.context is not None and useful(ticket.context)
+        continued = self._continued.get(key)
+        if continued is not None and not useful(continued[1]):
+            self._drop_continued(key)
+
     def end(self, ticket: Ticket) -> None:
         """Release a ticket when its request has answered."""
         if self._current.get(ticket.key) is ticket:
             del self._current[ticket.key]
-        if ticket.inner is not None and not ticket.inner.done():
-            ticket.inner.cancel()
+        self._stop_inner(ticket)
 
     def cancel(self, key: str) -> None:
         """Cancel whatever runs for ``key`` (document closed)."""
         ticket = self._current.pop(key, None)
         if ticket is not None:
+            ticket.continuable = False
             self._supersede(ticket)
+        self._drop_continued(key)
 
     async def debounce(self, ticket: Ticket, seconds: float) -> None:
         """Wait ``seconds``; raise Superseded if a newer ticket arrived meanwhile."""
@@ -70,6 +113,17 @@ class TaskRegistry:
             await asyncio.sleep(seconds)
         if ticket.superseded:
             raise Superseded
+
+    async def continued(self, ticket: Ticket) -> bool:
+        """Wait for the document's continued model call; False if none; Superseded if replaced."""
+        continued = self._continued.get(ticket.key)
+        if continued is None or continued[0].done():
+            return False
+        waiters: set[asyncio.Future[Any]] = {continued[0], ticket.wake()}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        if ticket.superseded:
+            raise Superseded
+        return True
 
     async def run(self, ticket: Ticket, work: Awaitable[T]) -> T:
         """Run ``work`` as the ticket's cancellable inner task; Superseded if replaced."""
@@ -82,20 +136,47 @@ class TaskRegistry:
         inner: asyncio.Task[T] = asyncio.ensure_future(work)
         ticket.inner = inner
         self.upstream_started += 1
+        waiters: set[asyncio.Future[Any]] = {inner, ticket.wake()}
         try:
-            await asyncio.wait({inner})
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if not inner.done():
-                inner.cancel()
-        if inner.cancelled():
+                self._stop_inner(ticket)
+        if not inner.done() or inner.cancelled():
             raise Superseded
         return inner.result()
+
+    def _stop_inner(self, ticket: Ticket) -> None:
+        """Cancel the ticket's model call, or continue it in the background if typed forward."""
+        inner = ticket.inner
+        if inner is None or inner.done():
+            return
+        if ticket.continuable:
+            continued = self._continued.get(ticket.key)
+            if continued is None or continued[0] is not inner:
+                self._drop_continued(ticket.key)
+                self._continued[ticket.key] = (inner, ticket.context)
+                self.continued_count += 1
+                inner.add_done_callback(lambda task: self._forget_continued(ticket.key, task))
+            return
+        inner.cancel()
+
+    def _forget_continued(self, key: str, task: asyncio.Task[Any]) -> None:
+        continued = self._continued.get(key)
+        if continued is not None and continued[0] is task:
+            del self._continued[key]
+
+    def _drop_continued(self, key: str) -> None:
+        continued = self._continued.pop(key, None)
+        if continued is not None and not continued[0].done():
+            continued[0].cancel()
 
     def _supersede(self, ticket: Ticket) -> None:
         ticket.superseded = True
         self.superseded_count += 1
-        if ticket.inner is not None and not ticket.inner.done():
-            ticket.inner.cancel()
+        if ticket._wake is not None and not ticket._wake.done():
+            ticket._wake.set_result(None)
+        self._stop_inner(ticket)
 
     @property
     def in_flight(self) -> int:

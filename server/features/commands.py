@@ -20,7 +20,11 @@ def status(ls: GroveServer, *args: object) -> dict[str, object]:
         "inFlight": ls.tasks.in_flight,
         "upstreamRequests": ls.tasks.upstream_started,
         "superseded": ls.tasks.superseded_count,
+        "continued": ls.tasks.continued_count,
+        "accepted": ls.accepted_count,
+        "speculative": ls.speculative_count,
         "cacheHitRate": round(ls.engine.cache.hit_rate, 3),
         "encoding": ls.encoding,
         "completionEnabled": ls.settings.completion_enabled,
+        "workspaceIndex": ls.workspace_index.stats(),
     }

@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from server.app import GroveServer
 from server.completion import Suggestion
+from server.completion_cache import typed_forward
 from server.documents import OpenDocument
 from server.tasks import Superseded
 
@@ -17,8 +18,12 @@ log = logging.getLogger(__name__)
 _WORD_BEFORE_CURSOR = re.compile(r"[\w$]+$")
 
 
+ACCEPTED = "grove.accepted"
+
+
 def register(server: GroveServer) -> None:
-    """Wire inline completion and the fallback completion provider."""
+    """Wire inline completion, its acceptance command and the fallback completion provider."""
+    server.command(ACCEPTED)(accepted)
     server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())(
         inline_completion
     )
@@ -42,7 +47,14 @@ async def inline_completion(
         return types.InlineCompletionList(items=[])
     position = document.position_at(suggestion.offset, ls.encoding)
     item = types.InlineCompletionItem(
-        insert_text=suggestion.text, range=types.Range(start=position, end=position)
+        insert_text=suggestion.text,
+        range=types.Range(start=position, end=position),
+        # Run by the editor after the user accepts the whole suggestion.
+        command=types.Command(
+            title="Grove: suggestion accepted",
+            command=ACCEPTED,
+            arguments=[document.uri, suggestion.offset, suggestion.text],
+        ),
     )
     return types.InlineCompletionList(items=[item])
 
@@ -66,18 +78,64 @@ async def completion(ls: GroveServer, params: types.CompletionParams) -> types.C
     )
 
 
-async def suggest_at(ls: GroveServer, document: OpenDocument, offset: int) -> Suggestion | None:
-    """Cached suggestion, or a debounced model call that a newer request can supersede."""
+async def accepted(ls: GroveServer, *args: object) -> None:
+    """A suggestion was accepted; with ``grove.completion.speculative``, prepare the next one."""
+    ls.accepted_count += 1
+    if not ls.settings.completion_speculative or len(args) != 3:
+        return
+    uri, offset, text = args
+    if not isinstance(uri, str) or not isinstance(offset, int) or not isinstance(text, str):
+        return
+    document = ls.documents.get(uri)
+    end = offset + len(text)
+    if document is None or document.source.text[offset:end] != text:
+        return  # not applied (yet), or edited since: nothing to guess from
+    if ls.tasks.current(uri) is not None:
+        return  # the editor already asked for the next suggestion
+    ls.speculative_count += 1
+    ls.background(_speculate(ls, document, end))
+
+
+async def _speculate(ls: GroveServer, document: OpenDocument, offset: int) -> None:
+    """Run the next suggestion's model call now; the editor's request will join it."""
+    await suggest_at(ls, document, offset, speculative=True)
+
+
+async def suggest_at(
+    ls: GroveServer, document: OpenDocument, offset: int, *, speculative: bool = False
+) -> Suggestion | None:
+    """Cached suggestion, or a debounced model call that a newer request can supersede.
+
+    A speculative call (nobody is waiting yet) skips the debounce and the hit-rate count.
+    """
     key = document.uri
     version = document.version
+    text = document.source.text
+    # A model call still running for this text (typed forward from, or a speculative request
+    # at, this very position) is worth waiting for rather than replacing.
+    ls.tasks.keep_useful(
+        key,
+        lambda context: offset == context[1] + len(text) - len(context[0])
+        and typed_forward(context[0], context[1], text, same=True),
+    )
     ticket = ls.tasks.begin(key)
     try:
-        cached = ls.engine.cached(key, document.source, offset)
+        cached = ls.engine.cached(key, document.source, offset, record=False)
+        if cached is None:
+            delay = 0.0 if speculative else ls.settings.completion_debounce_ms / 1000
+            await ls.tasks.debounce(ticket, delay)
+            if document.version != version:
+                return None
+            # A model call continued from an earlier keystroke may answer this one too.
+            if await ls.tasks.continued(ticket) and document.version == version:
+                cached = ls.engine.cached(key, document.source, offset, record=False)
+        if not speculative:
+            ls.engine.cache.record(cached is not None)
         if cached is not None:
             return cached
-        await ls.tasks.debounce(ticket, ls.settings.completion_debounce_ms / 1000)
         if document.version != version:
             return None
+        ticket.context = (document.source.text, offset)
         work = ls.engine.suggest(key, document.source, offset, document.path, ls.settings)
         return await ls.tasks.run(ticket, work)
     except Superseded:

@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from server.app import GroveServer
 from server.documents import encoding_of
+from server.features import workspace
 from server.settings import SECTION
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,13 @@ def initialize(ls: GroveServer, params: types.InitializeParams) -> None:
     ls.encoding = encoding_of(ls.workspace.position_encoding)
     ls.initialization_options = params.initialization_options
     ls.apply_settings(_section(params.initialization_options))
+    workspace.on_initialize(ls, params)
     log.info("grove initialised: encoding %s, model %s", ls.encoding, ls.backend.target.label)
 
 
 async def initialized(ls: GroveServer, params: types.InitializedParams) -> None:
     """Pull workspace settings, then start the model in the background."""
+    workspace.on_initialized(ls)
     await pull_configuration(ls)
     ls.settings_ready.set()
     if ls.settings.completion_enabled:
@@ -52,6 +55,7 @@ async def did_change_configuration(
 async def shutdown(ls: GroveServer, params: None) -> None:
     """Stop the model process and close connections."""
     await ls.backend.aclose()
+    ls.workspace_index.close()
 
 
 def _can_pull(ls: GroveServer) -> bool:

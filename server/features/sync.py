@@ -7,6 +7,8 @@ import logging
 from lsprotocol import types
 
 from server.app import GroveServer
+from server.completion_cache import typed_forward
+from server.documents import uri_to_path
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +24,21 @@ def did_open(ls: GroveServer, params: types.DidOpenTextDocumentParams) -> None:
     """Parse and track a newly opened document."""
     document = ls.documents.open(params.text_document)
     log.debug("opened %s (%s)", document.uri, document.language_id)
+    if document.path is not None:
+        ls.workspace_index.note_open(document.path, document.source.text)
+        if ls.settings.context_cross_file and not document.too_large:
+            ls.related_context.prefetch(document.source, document.path)
 
 
 def did_change(ls: GroveServer, params: types.DidChangeTextDocumentParams) -> None:
     """Apply incremental changes to the text and the syntax tree."""
-    ls.documents.change(params.text_document, list(params.content_changes), ls.encoding)
+    document = ls.documents.change(params.text_document, list(params.content_changes), ls.encoding)
+    if document is None:
+        return
+    text = document.source.text
+    ls.tasks.keep_useful(document.uri, lambda context: typed_forward(context[0], context[1], text))
+    if document.path is not None:
+        ls.workspace_index.note_change(document.path, text)
 
 
 def did_close(ls: GroveServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -34,4 +46,8 @@ def did_close(ls: GroveServer, params: types.DidCloseTextDocumentParams) -> None
     uri = params.text_document.uri
     ls.tasks.cancel(uri)
     ls.engine.cache.forget(uri)
+    ls.related_context.forget(uri)
     ls.documents.close(uri)
+    path = uri_to_path(uri)
+    if path is not None:
+        ls.workspace_index.note_close(path)

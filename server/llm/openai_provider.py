@@ -25,6 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -368,7 +369,8 @@ class OpenAIProvider:
         verbatim: bool = False,
     ) -> CompletionResult:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._max_duration_s
+        started = loop.time()
+        deadline = started + self._max_duration_s
         try:
             stream = await wait_within(
                 self._client.post(
@@ -392,8 +394,15 @@ class OpenAIProvider:
                 return await self._read_whole(
                     stream, content_type, stops, request, verbatim=verbatim
                 )
-            return await self._read_stream(
+            result = await self._read_stream(
                 stream, deadline, stops, request, should_stop, verbatim=verbatim
+            )
+            return replace(
+                result,
+                first_token_s=None
+                if result.first_token_s is None
+                else result.first_token_s - started,
+                total_s=loop.time() - started,
             )
         finally:
             await self._close(stream)
@@ -418,6 +427,7 @@ class OpenAIProvider:
         stopped_early = False
         saw_choice = False
         usage: Mapping[str, object] | None = None
+        first_text_at: float | None = None
         while True:
             remaining = deadline - loop.time()
             wait = min(self._timeout_s, remaining)
@@ -464,6 +474,8 @@ class OpenAIProvider:
                 finish = chunk.reason
             if not chunk.text:
                 continue
+            if first_text_at is None:
+                first_text_at = loop.time()
             before = len(text)
             text += chunk.text
             if stops:
@@ -485,7 +497,10 @@ class OpenAIProvider:
                     break
         if not saw_choice and not text:
             raise BadResponse("no completion in the stream", endpoint=self.endpoint)
-        return self._result(text, finish, stopped_early, usage, request, marker, verbatim=verbatim)
+        result = self._result(
+            text, finish, stopped_early, usage, request, marker, verbatim=verbatim
+        )
+        return replace(result, first_token_s=first_text_at)
 
     async def _read_whole(
         self,

@@ -64,6 +64,10 @@ class CompletionResult:
     stopped_early: bool
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    first_token_s: float | None = None
+    """Seconds from sending the request to the first generated text (prompt processing)."""
+    total_s: float | None = None
+    """Seconds from sending the request to the end of the answer."""
 
 
 class Provider(Protocol):

@@ -54,6 +54,7 @@ async def grove_client(
     encodings: list[str] | None = None,
     env: dict[str, str] | None = None,
     configuration: dict[str, Any] | None = None,
+    root_uri: str | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A client connected to a fresh ``python -m server`` process, initialised."""
     config = ClientServerConfig(
@@ -68,7 +69,7 @@ async def grove_client(
         types.InitializeParams(
             capabilities=capabilities(client, inline=inline, encodings=encodings),
             initialization_options=options,
-            root_uri=FIXTURES.as_uri(),
+            root_uri=root_uri or FIXTURES.as_uri(),
         )
     )
     try:
@@ -97,6 +98,23 @@ def open_document(
             text_document=types.TextDocumentItem(
                 uri=uri, language_id=language_id, version=version, text=text
             )
+        )
+    )
+
+
+def insert_text(
+    lsp: LanguageClient, uri: str, version: int, line: int, character: int, text: str
+) -> None:
+    """Send didChange inserting ``text`` at a position (as typing does)."""
+    at = types.Position(line=line, character=character)
+    lsp.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=at, end=at), text=text
+                )
+            ],
         )
     )
 

@@ -13,6 +13,7 @@ from tests.e2e.harness import (
     endpoint_options,
     grove_client,
     inline_at,
+    insert_text,
     open_document,
 )
 from tests.support import scripted_openai as replies
@@ -258,10 +259,10 @@ async def test_newer_request_supersedes_older(scripted_openai: ScriptedOpenAI) -
     uri = "file:///tmp/supersede.py"
     scripted_openai.script(replies.slow("a" * 400, chunk_delay=0.05), replies.text("x + 1\n"))
     async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
-        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        open_document(lsp, uri, "python", "def f(x):\n    return \n\ny = \n")
         first = asyncio.ensure_future(inline_at(lsp, uri, 1, 11))
         await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
-        second = await inline_at(lsp, uri, 1, 11)
+        second = await inline_at(lsp, uri, 3, 4)
         first_result = await first
     assert first_result is not None and list(first_result.items) == []
     assert second is not None and [i.insert_text for i in second.items] == ["x + 1"]
@@ -539,3 +540,107 @@ async def test_typing_burst_sends_one_upstream_request(scripted_openai: Scripted
     assert results[-1] is not None and [i.insert_text for i in results[-1].items] == ["es)"]
     [request] = scripted_openai.completion_requests
     assert request.body["prompt"].endswith("def f(values):\n    total = sum(valu")
+
+
+async def test_typing_at_the_cursor_continues_the_model_call_for_the_next_keystroke(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    uri = "file:///tmp/continue.py"
+    scripted_openai.script(replies.slow("x * 2 + 1\n", chunk_delay=0.05))
+    async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        first = lsp.protocol.send_request(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION,
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=1, character=11),
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Automatic
+                ),
+            ),
+            msg_id="first",
+        )
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        # The user types the suggestion's first character; the editor cancels the old request.
+        insert_text(lsp, uri, 2, 1, 11, "x")
+        lsp.cancel_request(types.CancelParams(id="first"))
+        with pytest.raises(Exception, match="cancel"):
+            await asyncio.wrap_future(first)
+        second = await inline_at(lsp, uri, 1, 12)
+        status = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.status")
+        )
+    assert second is not None and [i.insert_text for i in second.items] == [" * 2 + 1"]
+    assert len(scripted_openai.completion_requests) == 1
+    assert scripted_openai.completion_requests[0].completed
+    assert status["upstreamRequests"] == 1
+
+
+async def test_typing_elsewhere_cancels_the_running_model_call(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    uri = "file:///tmp/elsewhere.py"
+    scripted_openai.script(replies.slow("x" * 400, chunk_delay=0.05), replies.text("y\n"))
+    async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        first = asyncio.ensure_future(inline_at(lsp, uri, 1, 11))
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        insert_text(lsp, uri, 2, 0, 0, "# top\n")
+        second = await inline_at(lsp, uri, 2, 11)
+        assert await first is not None
+    assert second is not None and [i.insert_text for i in second.items] == ["y"]
+    assert scripted_openai.completion_requests[0].wait_finished(5.0)
+    assert scripted_openai.completion_requests[0].client_disconnected
+
+
+async def test_a_repeated_request_at_the_same_place_joins_the_running_call(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    uri = "file:///tmp/repeat.py"
+    scripted_openai.script(replies.slow("x + 1\n", chunk_delay=0.05))
+    async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        first = asyncio.ensure_future(inline_at(lsp, uri, 1, 11))
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        second = await inline_at(lsp, uri, 1, 11)
+        first_result = await first
+    assert first_result is not None and list(first_result.items) == []
+    assert second is not None and [i.insert_text for i in second.items] == ["x + 1"]
+    assert len(scripted_openai.completion_requests) == 1
+    assert scripted_openai.completion_requests[0].completed
+
+
+async def _accept(lsp: object, uri: str, item: types.InlineCompletionItem) -> None:
+    """Do what an editor does on accepting ``item``: insert it, then run its command."""
+    assert item.range is not None and item.command is not None
+    start = item.range.start
+    insert_text(lsp, uri, 2, start.line, start.character, str(item.insert_text))  # type: ignore[arg-type]
+    await lsp.workspace_execute_command_async(  # type: ignore[attr-defined]
+        types.ExecuteCommandParams(
+            command=item.command.command, arguments=list(item.command.arguments or [])
+        )
+    )
+
+
+@pytest.mark.parametrize("speculative", [True, False])
+async def test_accepting_a_suggestion_can_start_the_next_one_at_once(
+    scripted_openai: ScriptedOpenAI, speculative: bool
+) -> None:
+    uri = "file:///tmp/accept.py"
+    scripted_openai.script(replies.text("x + 1\n"), replies.slow(" * 2\n", chunk_delay=0.05))
+    options = endpoint_options(scripted_openai.base_url, speculative=speculative)
+    async with grove_client(options) as lsp:
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        first = await inline_at(lsp, uri, 1, 11)
+        assert first is not None and [i.insert_text for i in first.items] == ["x + 1"]
+        await _accept(lsp, uri, first.items[0])
+        if speculative:  # the model is already working on the next suggestion
+            await asyncio.to_thread(scripted_openai.wait_for_requests, 2)
+        second = await inline_at(lsp, uri, 1, 16)
+        status = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.status")
+        )
+    assert second is not None and [i.insert_text for i in second.items] == [" * 2"]
+    assert len(scripted_openai.completion_requests) == 2
+    assert status["accepted"] == 1
+    assert status["speculative"] == (1 if speculative else 0)

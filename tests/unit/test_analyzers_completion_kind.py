@@ -41,6 +41,13 @@ CASES = [
     ("python", "x = fo█o", N),
     ("python", "█x = 1", N),
     ("python", "s = '日本█語'", N),
+    ("python", "x = f(█x)", N),
+    ("python", "home = pwd.getpwuid(█)[5]", S),
+    ("javascript", "if (█) {\n  go();\n}", S),
+    ("javascript", "if (█) for (var k of ks) go(k);", S),
+    ("lua", "if █ then\n  return\nend", S),
+    ("lua", "while █ do\nend", S),
+    ("lua", "if x█then", N),
     # JavaScript / TypeScript / TSX
     ("javascript", "function f() {\n  █\n}\n", M),
     ("javascript", "if (x) {\n\t█\n}", M),

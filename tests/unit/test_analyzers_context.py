@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzers.context import ContextWindow, build_context, estimate_tokens
+from analyzers.context import ContextWindow, RelatedBlock, build_context, estimate_tokens
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from analyzers.structure import enclosing_scopes
@@ -31,7 +31,7 @@ def assert_anchored(doc: SourceDocument, offset: int, window: ContextWindow) -> 
     assert doc.text[offset:].startswith(window.suffix)
     assert doc.text[window.prefix_start : offset] == window.prefix
     assert doc.text[offset : window.suffix_end] == window.suffix
-    assert window.prompt_prefix == window.header + window.prefix
+    assert window.prompt_prefix == window.related + window.header + window.prefix
     line_start = doc.text.rfind("\n", 0, offset) + 1
     assert window.cursor_line_prefix == doc.text[line_start:offset]
 
@@ -266,3 +266,66 @@ def test_typing_forward_in_a_long_go_file() -> None:
     broken, steps = type_forward(doc, offset, typed, 250, "shop/orders.go")
     assert steps == 200
     assert broken <= 4
+
+
+# --- blocks from other files (context engine v2) ---------------------------------------------
+
+RELATED_SOURCE = (
+    "import helpers\n\n\ndef total(items):\n    value = helpers.scale(items)\n    return "
+)
+
+
+def related_doc() -> SourceDocument:
+    return SourceDocument(RELATED_SOURCE, language_for(None, "app.py"))
+
+
+def test_related_blocks_open_the_prompt_most_relevant_last() -> None:
+    doc = related_doc()
+    blocks = [
+        RelatedBlock("helpers.py", "def scale(items):\n    ...", "definition"),
+        RelatedBlock("other.py", "def unrelated():\n    ...", "snippet"),
+    ]
+    window = build_context(doc, len(doc.text), path="app.py", budget_tokens=1024, related=blocks)
+    assert window.related == (
+        "# path: other.py\ndef unrelated():\n    ...\n\n"
+        "# path: helpers.py\ndef scale(items):\n    ...\n\n"
+    )
+    assert window.prompt_prefix.startswith(window.related + "# path: app.py\n")
+    assert window.prompt_prefix.endswith(RELATED_SOURCE)
+    assert [b.path for b in window.related_blocks] == ["other.py", "helpers.py"]
+
+
+def test_related_blocks_stay_within_their_share_dropping_the_least_relevant() -> None:
+    doc = related_doc()
+    big = "x = 1\n" * 60  # about 120 tokens by the estimate
+    blocks = [
+        RelatedBlock("a.py", "def a():\n    ..."),
+        RelatedBlock("big.py", big),
+        RelatedBlock("c.py", "def c():\n    ..."),
+    ]
+    window = build_context(
+        doc, len(doc.text), path="app.py", budget_tokens=256, related=blocks, related_share=0.25
+    )
+    assert [b.path for b in window.related_blocks] == ["c.py", "a.py"]
+    assert estimate_tokens(window.related) <= 64
+    total = estimate_tokens(window.related) + total_tokens(window)
+    assert total <= 256
+
+
+def test_related_blocks_take_budget_from_the_near_prefix() -> None:
+    doc = load("sample.py")
+    offset = len(doc.text) - 10
+    plain = build_context(doc, offset, path="s.py", budget_tokens=300)
+    block = RelatedBlock("h.py", "def helper(a, b):\n    ...")
+    with_related = build_context(doc, offset, path="s.py", budget_tokens=300, related=[block])
+    assert len(with_related.prefix) < len(plain.prefix)
+    assert estimate_tokens(with_related.related) + total_tokens(with_related) <= 300
+    assert_anchored(doc, offset, with_related)
+
+
+def test_no_related_blocks_without_a_comment_syntax() -> None:
+    doc = SourceDocument("some plain text\n", None)
+    block = RelatedBlock("h.py", "def helper():\n    ...")
+    window = build_context(doc, 5, path="notes.unknownext", budget_tokens=512, related=[block])
+    assert window.related == ""
+    assert window.related_blocks == ()

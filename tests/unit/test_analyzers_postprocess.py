@@ -178,6 +178,12 @@ def test_lines_that_already_follow_the_cursor_are_dropped() -> None:
         ("javascript", "call(█);\n", "a, b);", "a, b"),
         ("javascript", "const s = [█];\n", "1, 2, 3", "1, 2, 3"),
         ("go", "package m\n\nvar x = f(█)\n", "1, 2)", "1, 2"),
+        # Holes closed by the text after the cursor: conditions and argument lists mid-line.
+        ("python", "import os, pwd\nh = pwd.getpwuid(█)[5]\n", "os.getuid())['x']", "os.getuid()"),
+        ("javascript", "if (█) {\n  go();\n}\n", "ready) {", "ready"),
+        ("javascript", "if (█) {\n  go();\n}\n", "a && (b || c)) {", "a && (b || c)"),
+        ("typescript", "if (█) {\n  go();\n}\n", "ok) { return; }", "ok"),
+        ("lua", "if █ then\n  return\nend\n", "x == 1 then", "x == 1"),
     ],
 )
 def test_overlap_with_text_after_the_cursor(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.completion_cache import CompletionCache
+from server.completion_cache import CompletionCache, typed_forward
 
 TEXT = "def f(x):\n    return \n\nprint(f(2))\n"
 CURSOR = TEXT.index("return ") + len("return ")
@@ -66,3 +66,14 @@ def test_forget_and_bounds() -> None:
     assert cache.lookup("doc2", TEXT, CURSOR, now=0.0) == "x"
     cache.forget("doc2")
     assert cache.lookup("doc2", TEXT, CURSOR, now=0.0) is None
+
+
+def test_typed_forward_only_for_insertions_at_the_cursor() -> None:
+    old = "def f(x):\n    return \n"
+    at = old.index("return ") + len("return ")
+    assert typed_forward(old, at, old[:at] + "x" + old[at:])
+    assert typed_forward(old, at, old[:at] + "x + 1" + old[at:])
+    assert not typed_forward(old, at, old)  # nothing typed
+    assert not typed_forward(old, at, old[: at - 1] + old[at:])  # a deletion
+    assert not typed_forward(old, at, "# note\n" + old)  # typed elsewhere
+    assert not typed_forward(old, at, "# c\n" + old[:at] + "x" + old[at:])  # and elsewhere

@@ -10,7 +10,12 @@ from server.settings import Settings, _attribute_name, resolve_settings, schema_
 
 
 def test_schema_and_settings_fields_agree() -> None:
-    fields = {f.name: f.default for f in dataclasses.fields(Settings) if f.name != "problems"}
+    fields = {
+        # array settings are tuples on the (frozen) Settings, lists in the schema
+        f.name: list(f.default) if isinstance(f.default, tuple) else f.default
+        for f in dataclasses.fields(Settings)
+        if f.name != "problems"
+    }
     from_schema = {_attribute_name(k): v["default"] for k, v in schema_properties().items()}
     assert fields == from_schema
 
@@ -48,6 +53,8 @@ def test_later_sources_win() -> None:
         ({"completion": {"mode": "magic"}}, "completion_mode", "must be one of"),
         ({"endpoint": {"baseUrl": "localhost:11434"}}, "endpoint_base_url", "http(s) URL"),
         ({"endpoint": {"apiKeyEnv": "sk-not-a-name!"}}, "endpoint_api_key_env", "not a valid"),
+        ({"context": {"exclude": "*.log"}}, "context_exclude", "must be array of string"),
+        ({"context": {"exclude": ["*.log", 3]}}, "context_exclude", "must be array of string"),
     ],
 )
 def test_invalid_value_falls_back_to_default_with_one_problem(
@@ -87,3 +94,9 @@ def test_readme_settings_table_is_generated_from_the_schema() -> None:
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     assert settings_table_markdown() in readme
+
+
+def test_exclude_globs_are_read_as_a_tuple() -> None:
+    settings = resolve_settings({"context": {"exclude": ["*.min.js", "generated/"]}})
+    assert settings.context_exclude == ("*.min.js", "generated/")
+    assert resolve_settings({"context.exclude": []}).context_exclude == ()

@@ -22,6 +22,7 @@ export const COPIED_KEYS = [
   'maximum',
   'pattern',
   'format',
+  'items',
   'description',
 ];
 
