@@ -5,7 +5,8 @@ Owns :func:`select_related`.  The caller supplies two things it knows about the 
 known or not loaded yet) and ``snippet_pool`` (windows of other open or recently edited files).
 The result is a list of :class:`~analyzers.context.RelatedBlock`, most relevant first:
 
-1. definitions of imported symbols that the code near the cursor uses, nearest use first;
+1. definitions of imported symbols that the code near the cursor uses, nearest use first, and
+   (an outline) of the file's own definitions it uses that lie more than 60 lines away;
 2. snippets of other files most similar to the code just before the cursor (Jaccard over
    identifier sets), near-duplicates removed.
 """
@@ -17,7 +18,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from analyzers.context import RelatedBlock
-from analyzers.crossfile import DefinitionSummary, ImportedName, imported_names, used_names
+from analyzers.crossfile import (
+    DefinitionSummary,
+    ImportedName,
+    imported_names,
+    summarize_module,
+    used_names,
+)
 from analyzers.parsing import SourceDocument
 from analyzers.snippets import Snippet, identifier_set, rank_snippets
 from analyzers.structure import import_spans
@@ -30,6 +37,7 @@ ModuleLookup = Callable[[ImportedName], "tuple[str, Mapping[str, DefinitionSumma
 _USE_LINES_BEFORE = 40
 _USE_LINES_AFTER = 10
 _QUERY_LINES = 20
+_OUTLINE_DISTANCE = 60
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ def _members_used(text: str, module: str) -> set[str]:
 
 
 def _definitions(
-    doc: SourceDocument, offset: int, lookup: ModuleLookup, limit: int
+    doc: SourceDocument, offset: int, lookup: ModuleLookup, limit: int, own_path: str | None
 ) -> tuple[list[RelatedBlock], bool]:
     near = _near_text(doc, offset, _USE_LINES_BEFORE, _USE_LINES_AFTER)
     used = used_names(near)
@@ -93,9 +101,20 @@ def _definitions(
                 key = (module_path, name)
                 if key not in found or rank[name] < found[key][0]:
                     found[key] = (rank[name], summary)
+    if own_path is not None:
+        # The file's own definitions that the nearby code uses but the near window is unlikely
+        # to show (far above or below the cursor): an outline of just those.
+        row = doc.lines.line_of(offset)
+        for name, summary in summarize_module(doc).items():
+            if name in rank and abs(summary.line - row) > _OUTLINE_DISTANCE:
+                found.setdefault((own_path, name), (rank[name], summary))
     ordered = sorted(found.items(), key=lambda item: (item[1][0], item[0]))
     blocks = [
-        RelatedBlock(path=module_path, text=summary.text, kind="definition")
+        RelatedBlock(
+            path=module_path,
+            text=summary.text,
+            kind="outline" if module_path == own_path else "definition",
+        )
         for (module_path, _), (_, summary) in ordered[:limit]
     ]
     return blocks, complete
@@ -110,10 +129,15 @@ def select_related(
     snippet_pool: Iterable[Snippet] = (),
     max_definitions: int = 8,
     max_snippets: int = 2,
+    shown_path: str | None = None,
 ) -> RelatedSelection:
-    """Blocks from other files for a completion at ``offset``, most relevant first."""
+    """Blocks from other files for a completion at ``offset``, most relevant first.
+
+    With ``shown_path`` (the document's own path as prompts show it), the document's own
+    definitions used near the cursor but defined far from it are included too.
+    """
     offset = min(max(offset, 0), len(doc.text))
-    definitions, complete = _definitions(doc, offset, lookup, max_definitions)
+    definitions, complete = _definitions(doc, offset, lookup, max_definitions, shown_path)
     snippets: list[RelatedBlock] = []
     if max_snippets > 0:
         query = identifier_set(_near_text(doc, offset, _QUERY_LINES, 0))

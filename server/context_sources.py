@@ -112,6 +112,7 @@ class RelatedContext:
             path=path,
             lookup=lambda imported: self._lookup(path, imported, language),
             snippet_pool=self._snippet_pool(path, language),
+            shown_path=self.display_path(path),
         )
         if selection.complete:
             self._cache[key] = _Cached(cell, imports, selection.blocks, now)

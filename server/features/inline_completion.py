@@ -115,8 +115,10 @@ async def suggest_at(
     # at, this very position) is worth waiting for rather than replacing.
     ls.tasks.keep_useful(
         key,
-        lambda context: offset == context[1] + len(text) - len(context[0])
-        and typed_forward(context[0], context[1], text, same=True),
+        lambda context: (
+            offset == context[1] + len(text) - len(context[0])
+            and typed_forward(context[0], context[1], text, same=True)
+        ),
     )
     ticket = ls.tasks.begin(key)
     try:

@@ -107,3 +107,27 @@ def test_limits_are_respected() -> None:
         doc, offset, path="app.py", lookup=lookup_from(modules), max_definitions=1, max_snippets=0
     )
     assert [b.text for b in selection.blocks] == [VECTORS["norm"].text]
+
+
+def test_the_files_own_far_definitions_that_the_code_uses_form_an_outline() -> None:
+    helper = (
+        'def normalise(value, *, lower=True):\n    """Trim and fold case."""\n    return value\n'
+    )
+    filler = "".join(f"CONSTANT_{i} = {i}\n" for i in range(80))
+    near = "def near_helper(x):\n    return x\n\n"
+    code = (
+        helper
+        + filler
+        + near
+        + "def main(raw):\n    cleaned = normalise(raw)\n    near_helper(raw)\n    return \n"
+    )
+    doc = SourceDocument(code, language_for(None, "app.py"))
+    offset = code.index("    return \n") + len("    return ")
+    selection = select_related(
+        doc, offset, path="/w/app.py", lookup=lookup_from({}), shown_path="app.py"
+    )
+    assert [(b.kind, b.path) for b in selection.blocks] == [("outline", "app.py")]
+    assert selection.blocks[0].text.startswith("def normalise(value, *, lower=True):")
+    # Without the document's own path shown, no outline.
+    plain = select_related(doc, offset, path="/w/app.py", lookup=lookup_from({}))
+    assert plain.blocks == []

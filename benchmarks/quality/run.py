@@ -1,0 +1,520 @@
+"""Completion quality and latency per context strategy: the harness's one command.
+
+Run: ``python -m benchmarks.quality.run [--split test] [--tasks 120] [--budget 1024]``
+
+For each masked task (see :mod:`benchmarks.quality.masking`) and each strategy (see
+:mod:`benchmarks.quality.strategies`), the same model, token budget, tokenizer, generation limits,
+stop rule and post-processing as the editor produce a suggestion; it is scored against the
+masked text (exact match, edit similarity, parseable, empty).  Grove's own strategy runs the
+editor's context engine with a workspace index over the task's source tree: the modules the file
+imports are indexed first (a warm index, as after the server's background indexing) and up to
+five sibling files of the task's directory stand for the user's other open files.
+
+Latency is reported separately: context build time per strategy, time to first token (prompt
+processing) and total model time, cold (a new position) and warm (the same request after typing
+the target's first character, so the model server reuses its KV cache).  Two strategies that
+send the same prompt get the same answer from a greedy model, so it is asked once (their
+latencies are counted once).
+
+Writes ``benchmarks/results/quality-<split>.json`` (summary and provenance), ``.md`` (and
+``.png`` when matplotlib is installed), and every prediction to ``quality-<split>.tasks.json``
+(not committed: it quotes third-party code); prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from analyzers.completion_kind import CompletionKind, completion_kind
+from analyzers.crossfile import imported_names, module_paths
+from analyzers.languages import language_for
+from analyzers.parsing import SourceDocument
+from analyzers.postprocess import make_stop_check, postprocess
+from benchmarks.quality.masking import Task, build_tasks, masked_text
+from benchmarks.quality.metrics import edit_similarity, exact_match, paired_bootstrap, percentile
+from benchmarks.quality.sources import SourceFile, collect_sources
+from benchmarks.quality.strategies import BASELINES
+from server.backend import ModelBackend
+from server.completion import CompletionEngine
+from server.context_sources import FileFacts, RelatedContext, analyze_file
+from server.llm.local import embedded_model_path
+from server.llm.provider import CompletionRequest
+from server.settings import Settings, resolve_settings
+from server.workspace import WorkspaceIndex
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+GROVE = "grove"
+_SIBLINGS = 5
+_SINGLE_LINE_MAX_TOKENS = 48
+
+
+@dataclass
+class Outcome:
+    """One strategy's answer on one task, scored."""
+
+    prediction: str
+    exact: bool
+    similarity: float
+    parseable: bool | None
+    empty: bool
+    context_ms: float
+    first_token_ms: float | None = None
+    model_ms: float | None = None
+    prompt_chars: int = 0
+    reused: bool = False
+
+
+@dataclass
+class TaskResult:
+    """All strategies' outcomes on one task."""
+
+    task: Task
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    warm_ms: float | None = None
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in ("llama_cpp_python", "openai", "tree-sitter", "tree-sitter-language-pack", "pygls"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _model_hash(backend: ModelBackend) -> str | None:
+    if not backend.target.embedded:
+        return None
+    path = embedded_model_path()
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path else None
+
+
+def _root_of(file: SourceFile) -> str:
+    """The source tree a file belongs to: its path minus its relative path."""
+    path = Path(file.path)
+    parts = len(Path(file.relpath).parts)
+    return str(path.parents[parts - 1])
+
+
+class Harness:
+    """Runs tasks through every strategy against one model backend."""
+
+    def __init__(
+        self, backend: ModelBackend, settings: Settings, strategies: Sequence[str]
+    ) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.strategies = list(strategies)
+        self.index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file)
+        self.related = RelatedContext(self.index)
+        self.engine = CompletionEngine(backend, related=self.related.blocks)
+        self.engine.display_path = self.related.display_path
+        self._answers: dict[str, tuple[str, float | None, float | None]] = {}
+        self._opened: list[str] = []
+
+    async def _warm_index(self, file: SourceFile, text: str, doc: SourceDocument) -> None:
+        """Index what the file imports and its siblings (the user's other open files)."""
+        root = _root_of(file)
+        self.index.set_roots([root])
+        for path in self._opened:
+            self.index.note_close(path)
+        self._opened = []
+        language = doc.language.name if doc.language else ""
+        for imported in imported_names(doc):
+            for candidate in module_paths(file.path, imported, language, [root]):
+                if os.path.isfile(candidate):
+                    await self.index.load(candidate)
+                    break
+        directory = Path(file.path).parent
+        siblings = sorted(
+            p for p in directory.iterdir() if p.is_file() and p.suffix == Path(file.path).suffix
+        )
+        for sibling in [p for p in siblings if str(p) != file.path][:_SIBLINGS]:
+            try:
+                self.index.note_open(str(sibling), sibling.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+            self._opened.append(str(sibling))
+            await self.index.load(str(sibling))
+        self.related.forget(file.path)
+
+    async def _ask(
+        self, request: CompletionRequest, doc: SourceDocument, offset: int, kind: CompletionKind
+    ) -> tuple[str, float | None, float | None, bool]:
+        """(post-processed suggestion, first-token ms, model ms, reused) for one request."""
+        key = json.dumps([request.prefix, request.suffix, request.max_tokens])
+        if key in self._answers:
+            text, first, total = self._answers[key]
+            return text, first, total, True
+        result = await self.backend.complete(request, make_stop_check(doc, offset, kind))
+        raw = result.text if result is not None else ""
+        final = (postprocess(raw, doc, offset, kind) or "") if raw else ""
+        first = (
+            None if result is None or result.first_token_s is None else result.first_token_s * 1000
+        )
+        total = None if result is None or result.total_s is None else result.total_s * 1000
+        self._answers[key] = (final, first, total)
+        return final, first, total, False
+
+    async def run_task(self, task: Task, file: SourceFile) -> TaskResult:
+        """Every strategy on one task, scored."""
+        language = language_for(None, file.path)
+        masked = masked_text(task, file.text)
+        doc = SourceDocument(masked, language)
+        baseline_errors = SourceDocument(file.text, language).error_count()
+        kind = completion_kind(doc, task.offset)
+        sends_suffix = self.backend.target.mode != "prefix"
+        count = self.backend.count_tokens
+        budget = self.settings.context_budget_tokens
+        max_tokens = self.settings.completion_max_tokens
+        if kind is CompletionKind.SINGLE_LINE:
+            max_tokens = min(max_tokens, _SINGLE_LINE_MAX_TOKENS)
+        result = TaskResult(task)
+        self._answers = {}
+        for name in self.strategies:
+            started = time.perf_counter()
+            if name == GROVE:
+                await self._warm_index(file, masked, doc)
+                started = time.perf_counter()
+                prepared = self.engine.prepare(
+                    file.path, doc, task.offset, file.path, self.settings
+                )
+                request = prepared.request if prepared is not None else None
+            else:
+                layout = BASELINES[name](doc, task.offset, budget, count, sends_suffix)
+                request = CompletionRequest(
+                    prefix=layout.prefix,
+                    suffix=layout.suffix,
+                    max_tokens=max_tokens,
+                    language=language.name if language else "",
+                    path=file.relpath,
+                )
+            context_ms = (time.perf_counter() - started) * 1000
+            if request is None or kind is CompletionKind.NONE:
+                result.outcomes[name] = _score("", task, doc, baseline_errors, context_ms)
+                continue
+            text, first, total, reused = await self._ask(request, doc, task.offset, kind)
+            outcome = _score(text, task, doc, baseline_errors, context_ms)
+            outcome.first_token_ms, outcome.model_ms, outcome.reused = first, total, reused
+            outcome.prompt_chars = len(request.prefix) + len(request.suffix)
+            result.outcomes[name] = outcome
+            if name == GROVE and task.target:
+                result.warm_ms = await self._warm(doc, task, file)
+        return result
+
+    async def _warm(self, doc: SourceDocument, task: Task, file: SourceFile) -> float | None:
+        """Model time after typing the target's first character (KV cache reused upstream)."""
+        typed = SourceDocument(doc.text, doc.language)
+        typed.apply_change(task.offset, task.offset, task.target[0])
+        prepared = self.engine.prepare(file.path, typed, task.offset + 1, file.path, self.settings)
+        if prepared is None:
+            return None
+        kind = prepared.kind
+        started = time.perf_counter()
+        await self.backend.complete(prepared.request, make_stop_check(typed, task.offset + 1, kind))
+        return (time.perf_counter() - started) * 1000
+
+
+def _score(
+    prediction: str, task: Task, doc: SourceDocument, baseline_errors: int, context_ms: float
+) -> Outcome:
+    parseable: bool | None = None
+    if prediction:
+        filled = SourceDocument(
+            doc.text[: task.offset] + prediction + doc.text[task.offset :], doc.language
+        )
+        parseable = filled.error_count() <= baseline_errors
+    return Outcome(
+        prediction=prediction,
+        exact=exact_match(prediction, task.target, task.language),
+        similarity=edit_similarity(prediction, task.target, task.language),
+        parseable=parseable,
+        empty=not prediction,
+        context_ms=context_ms,
+    )
+
+
+def _stats(values: Sequence[float]) -> dict[str, float | int]:
+    if not values:
+        return {"n": 0}
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(list(values), 0.5), 2),
+        "p95_ms": round(percentile(list(values), 0.95), 2),
+    }
+
+
+def summarize(results: Sequence[TaskResult], strategies: Sequence[str]) -> dict[str, object]:
+    """Per-strategy quality, paired comparisons against Grove, and latency."""
+    quality: dict[str, dict[str, object]] = {}
+    for name in strategies:
+        outcomes = [r.outcomes[name] for r in results if name in r.outcomes]
+        non_empty = [o for o in outcomes if not o.empty]
+        by_language: dict[str, list[float]] = {}
+        for r in results:
+            if name in r.outcomes:
+                by_language.setdefault(r.task.language, []).append(r.outcomes[name].similarity)
+        quality[name] = {
+            "n": len(outcomes),
+            "exact_match": round(100 * sum(o.exact for o in outcomes) / max(len(outcomes), 1), 1),
+            "edit_similarity": round(
+                sum(o.similarity for o in outcomes) / max(len(outcomes), 1), 1
+            ),
+            "parseable": round(
+                100 * sum(bool(o.parseable) for o in non_empty) / max(len(non_empty), 1), 1
+            ),
+            "empty": round(100 * sum(o.empty for o in outcomes) / max(len(outcomes), 1), 1),
+            "edit_similarity_by_language": {
+                lang: round(sum(v) / len(v), 1) for lang, v in sorted(by_language.items())
+            },
+        }
+    comparisons: dict[str, dict[str, float]] = {}
+    if GROVE in strategies:
+        grove = [r.outcomes[GROVE].similarity for r in results]
+        for name in strategies:
+            if name == GROVE:
+                continue
+            other = [r.outcomes[name].similarity for r in results]
+            diff, low, high = paired_bootstrap(grove, other)
+            comparisons[name] = {
+                "mean_diff": round(diff, 2),
+                "ci95_low": round(low, 2),
+                "ci95_high": round(high, 2),
+            }
+    latency: dict[str, object] = {}
+    for name in strategies:
+        outcomes = [r.outcomes[name] for r in results if name in r.outcomes]
+        fresh = [o for o in outcomes if not o.reused]
+        latency[name] = {
+            "context_build": _stats([o.context_ms for o in outcomes]),
+            "first_token_cold": _stats([o.first_token_ms for o in fresh if o.first_token_ms]),
+            "model_total_cold": _stats([o.model_ms for o in fresh if o.model_ms]),
+        }
+    latency["grove_warm_model_total"] = _stats([r.warm_ms for r in results if r.warm_ms])
+    return {"quality": quality, "grove_vs": comparisons, "latency": latency}
+
+
+def markdown(summary: Mapping[str, object], meta: Mapping[str, object]) -> str:
+    """The Markdown tables for the README."""
+    quality = summary["quality"]
+    comparisons = summary["grove_vs"]
+    latency = summary["latency"]
+    assert isinstance(quality, dict) and isinstance(comparisons, dict)
+    assert isinstance(latency, dict)
+    out = [
+        f"Split `{meta['split']}`, {meta['tasks']} tasks, budget {meta['budget_tokens']} tokens, "
+        f"model `{meta['model']}` ({meta['mode']} mode), {meta['threads']} threads.",
+        "",
+        "| strategy | exact match % | edit similarity | parseable % | empty % | ES by language |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in quality.items():
+        langs = ", ".join(f"{k} {v}" for k, v in row["edit_similarity_by_language"].items())
+        out.append(
+            f"| {name} | {row['exact_match']} | {row['edit_similarity']} | {row['parseable']} "
+            f"| {row['empty']} | {langs} |"
+        )
+    if comparisons:
+        out += ["", "| Grove vs | mean ES difference | 95 % CI |", "|---|---|---|"]
+        for name, row in comparisons.items():
+            out.append(
+                f"| {name} | {row['mean_diff']:+} | [{row['ci95_low']}, {row['ci95_high']}] |"
+            )
+    out += [
+        "",
+        "| strategy | context build p50 / p95 | first token p50 / p95 (cold) "
+        "| model total p50 / p95 (cold) |",
+        "|---|---|---|---|",
+    ]
+    for name in quality:
+        row = latency[name]
+        cells = []
+        for key in ("context_build", "first_token_cold", "model_total_cold"):
+            stats = row[key]
+            cells.append(
+                f"{stats['p50_ms']} / {stats['p95_ms']} ms (n={stats['n']})"
+                if stats.get("n")
+                else "-"
+            )
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    warm = latency.get("grove_warm_model_total")
+    if isinstance(warm, dict) and warm.get("n"):
+        out += [
+            "",
+            f"Grove warm (one character typed, KV cache reused): model total p50 "
+            f"{warm['p50_ms']} ms, p95 {warm['p95_ms']} ms (n={warm['n']}).",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _plot(summary: Mapping[str, object], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    quality = summary["quality"]
+    assert isinstance(quality, dict)
+    names = list(quality)
+    figure, axis = plt.subplots(figsize=(7, 3.5))
+    axis.bar(names, [quality[n]["edit_similarity"] for n in names])
+    axis.set_ylabel("edit similarity (0-100)")
+    axis.set_title("Completion quality by context strategy")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return True
+
+
+async def run(
+    *,
+    split: str,
+    tasks: int,
+    budget: int,
+    strategies: Sequence[str],
+    languages: Sequence[str] | None = None,
+    select: Callable[[str], bool] | None = None,
+    per_file: int = 2,
+    seed: int = 0,
+    options: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, object]:
+    """Run the harness and return the JSON-ready result."""
+    collected = collect_sources(languages, select=select)
+    files = collected.all_files()
+    chosen = build_tasks(files, seed=seed, per_file=per_file, split=split or None, limit=tasks)
+    by_path = {f.path: f for f in files}
+    # A generous timeout: a loaded 2-core machine can take several seconds for a cold 1k-token
+    # prompt, and a timed-out request would count as an empty suggestion.
+    raw = {
+        "grove": {
+            "context": {"budgetTokens": budget},
+            "completion": {"timeoutMs": 60_000},
+            **dict(options or {}),
+        }
+    }
+    settings = resolve_settings(raw)
+    messages: list[str] = []
+    backend = ModelBackend(settings, lambda level, message: messages.append(message), env=env)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    await backend.provider()
+    startup_s = time.perf_counter() - started
+    harness = Harness(backend, settings, strategies)
+    results: list[TaskResult] = []
+    try:
+        for number, task in enumerate(chosen, 1):
+            results.append(await harness.run_task(task, by_path[task.path]))
+            if progress is not None:
+                row = results[-1].outcomes
+                progress(
+                    f"[{number}/{len(chosen)}] {task.id} "
+                    + " ".join(f"{n}={o.similarity:.0f}" for n, o in row.items())
+                )
+    finally:
+        harness.index.close()
+        await backend.aclose()
+    summary = summarize(results, strategies)
+    used_files = sorted({t.path for t in chosen})
+    return {
+        "meta": {
+            "split": split,
+            "tasks": len(results),
+            "budget_tokens": budget,
+            "seed": seed,
+            "model": backend.target.model,
+            "mode": backend.target.mode,
+            "model_sha256": _model_hash(backend),
+            "threads": settings.embedded_threads or os.cpu_count(),
+            "python": platform.python_version(),
+            "machine": {
+                "cores": os.cpu_count(),
+                "load_before": load_before,
+                "load_after": os.getloadavg(),
+                "platform": platform.platform(),
+            },
+            "versions": _versions(),
+            "sources": collected.provenance,
+            "files": {p: by_path[p].sha256 for p in used_files},
+            "startup_s": round(startup_s, 2),
+            "messages": messages,
+        },
+        "summary": summary,
+        "tasks": [
+            {
+                "id": r.task.id,
+                "language": r.task.language,
+                "kind": r.task.kind,
+                "target": r.task.target,
+                "warm_ms": r.warm_ms,
+                "outcomes": {n: vars(o) for n, o in r.outcomes.items()},
+            }
+            for r in results
+        ],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--split", choices=("dev", "test"), default="test")
+    parser.add_argument("--tasks", type=int, default=120)
+    parser.add_argument("--budget", type=int, default=1024)
+    parser.add_argument("--per-file", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--languages", help="comma-separated, e.g. python,lua")
+    parser.add_argument(
+        "--strategies", default=",".join([GROVE, *BASELINES]), help="comma-separated"
+    )
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    strategies = [s for s in args.strategies.split(",") if s]
+    unknown = [s for s in strategies if s != GROVE and s not in BASELINES]
+    if unknown:
+        parser.error(f"unknown strategies: {', '.join(unknown)}")
+    result = asyncio.run(
+        run(
+            split=args.split,
+            tasks=args.tasks,
+            budget=args.budget,
+            strategies=strategies,
+            languages=args.languages.split(",") if args.languages else None,
+            per_file=args.per_file,
+            seed=args.seed,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    )
+    out = args.out or RESULTS / f"quality-{args.split}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Predictions and targets quote third-party code: they go to a file git ignores.
+    tasks = result.pop("tasks")
+    out.with_suffix(".tasks.json").write_text(json.dumps(tasks, indent=1) + "\n")
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    meta = result["meta"]
+    summary = result["summary"]
+    assert isinstance(meta, dict) and isinstance(summary, dict)
+    text = markdown(summary, meta)
+    out.with_suffix(".md").write_text(text)
+    if _plot(summary, out.with_suffix(".png")):
+        text += f"\n![edit similarity by strategy]({out.with_suffix('.png').name})\n"
+        out.with_suffix(".md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
