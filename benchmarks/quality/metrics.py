@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rapidfuzz import fuzz
 
@@ -80,75 +80,87 @@ def _skip_string(code: str, i: int, quote: str) -> int:
     return n
 
 
-def _strip_python(code: str) -> str:
+def _strip(
+    code: str,
+    comment_end: Callable[[str, int], int | None],
+    string_end: Callable[[str, int], int | None],
+) -> str:
+    """``code`` without the comments ``comment_end`` finds; strings ``string_end`` finds are kept.
+
+    Each callable returns the index just past the comment or string starting at ``i``, or None.
+    """
     out: list[str] = []
     i, n = 0, len(code)
     while i < n:
-        ch = code[i]
-        if ch == "#":
-            i = _skip_line(code, i)
+        end = comment_end(code, i)
+        if end is not None:
+            i = end
             continue
-        if ch in "'\"":
-            quote = ch * 3 if code.startswith(ch * 3, i) else ch
-            j = _skip_string(code, i, quote)
-            out.append(code[i:j])
-            i = j
+        end = string_end(code, i)
+        if end is not None:
+            out.append(code[i:end])
+            i = end
             continue
-        out.append(ch)
+        out.append(code[i])
         i += 1
     return "".join(out)
+
+
+def _quoted(quotes: str, *, triple: bool = False) -> Callable[[str, int], int | None]:
+    """A ``string_end`` for strings opened by one of ``quotes`` (Python: also tripled)."""
+
+    def end(code: str, i: int) -> int | None:
+        ch = code[i]
+        if ch not in quotes:
+            return None
+        quote = ch * 3 if triple and code.startswith(ch * 3, i) else ch
+        return _skip_string(code, i, quote)
+
+    return end
+
+
+def _python_comment(code: str, i: int) -> int | None:
+    return _skip_line(code, i) if code[i] == "#" else None
+
+
+def _c_comment(code: str, i: int) -> int | None:
+    if code.startswith("//", i):
+        return _skip_line(code, i)
+    if code.startswith("/*", i):
+        end = code.find("*/", i + 2)
+        return len(code) if end < 0 else end + 2
+    return None
+
+
+def _lua_long_end(code: str, start: int, level: int) -> int:
+    end = code.find("]" + "=" * level + "]", start)
+    return len(code) if end < 0 else end + level + 2
+
+
+def _lua_comment(code: str, i: int) -> int | None:
+    if not code.startswith("--", i):
+        return None
+    level = _lua_long_bracket(code, i + 2)
+    return _skip_line(code, i) if level is None else _lua_long_end(code, i + 4 + level, level)
+
+
+def _lua_string(code: str, i: int) -> int | None:
+    level = _lua_long_bracket(code, i)
+    if level is not None:
+        return _lua_long_end(code, i + 2 + level, level)
+    return _quoted("'\"")(code, i)
+
+
+def _strip_python(code: str) -> str:
+    return _strip(code, _python_comment, _quoted("'\"", triple=True))
 
 
 def _strip_c_like(code: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(code)
-    while i < n:
-        ch = code[i]
-        if code.startswith("//", i):
-            i = _skip_line(code, i)
-            continue
-        if code.startswith("/*", i):
-            end = code.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            continue
-        if ch in "'\"`":
-            j = _skip_string(code, i, ch)
-            out.append(code[i:j])
-            i = j
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _strip(code, _c_comment, _quoted("'\"`"))
 
 
 def _strip_lua(code: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(code)
-    while i < n:
-        ch = code[i]
-        if code.startswith("--", i):
-            level = _lua_long_bracket(code, i + 2)
-            if level is None:
-                i = _skip_line(code, i)
-            else:
-                end = code.find("]" + "=" * level + "]", i + 4 + level)
-                i = n if end < 0 else end + level + 2
-            continue
-        level = _lua_long_bracket(code, i)
-        if level is not None:
-            end = code.find("]" + "=" * level + "]", i + 2 + level)
-            j = n if end < 0 else end + level + 2
-            out.append(code[i:j])
-            i = j
-            continue
-        if ch in "'\"":
-            j = _skip_string(code, i, ch)
-            out.append(code[i:j])
-            i = j
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _strip(code, _lua_comment, _lua_string)
 
 
 def strip_comments(code: str, language: str | None) -> str:
