@@ -60,10 +60,13 @@ def prepare_request(
     settings: Settings,
     *,
     mode: str = "",
-    related: Sequence[RelatedBlock] = (),
+    related: Callable[[], Sequence[RelatedBlock]] | None = None,
     count_tokens: Callable[[str], int] = estimate_tokens,
 ) -> PreparedRequest | None:
-    """Decide whether to complete here and build the model request; None: don't."""
+    """Decide whether to complete here and build the model request; None: don't.
+
+    ``related`` supplies blocks from other files; it is only called when a request is built.
+    """
     line, _ = source.lines.position_at(offset)
     if len(source.lines.line_text(line)) > MAX_LINE_CHARS:
         return None
@@ -77,7 +80,7 @@ def prepare_request(
         budget_tokens=settings.context_budget_tokens,
         count_tokens=count_tokens,
         suffix_share=0.0 if mode in _MODES_WITHOUT_SUFFIX else 0.25,
-        related=related,
+        related=related() if related is not None else (),
     )
     max_tokens = settings.completion_max_tokens
     if kind is CompletionKind.SINGLE_LINE:
@@ -114,7 +117,14 @@ class CompletionEngine:
         self, key: str, source: SourceDocument, offset: int, path: str | None, settings: Settings
     ) -> PreparedRequest | None:
         """The model request for this cursor with all context sources, or None: don't complete."""
-        related = self.related(key, source, offset, path) if self.related is not None else ()
+        source_of_related = self.related
+
+        def related() -> Sequence[RelatedBlock]:
+            # Only asked for once the completion kind says a request will be made.
+            if source_of_related is None:
+                return ()
+            return source_of_related(key, source, offset, path)
+
         shown = self.display_path(path) if path and self.display_path is not None else path
         return prepare_request(
             source,
