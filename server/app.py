@@ -132,6 +132,7 @@ class GroveServer(LanguageServer):
 def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
     """A GroveServer with every feature registered."""
     from server.features import (
+        code_actions,
         commands,
         docstrings,
         inline_completion,
@@ -143,4 +144,5 @@ def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
     server = GroveServer(env=env)
     for feature in (lifecycle, sync, inline_completion, commands, docstrings, workspace):
         feature.register(server)
+    code_actions.register(server, [docstrings.CODE_ACTIONS])
     return server

@@ -19,6 +19,7 @@ from analyzers.parsing import SourceDocument
 from server.app import GroveServer
 from server.docstrings import DocstringError, DocstringResult, generate_docstring
 from server.documents import OpenDocument
+from server.features.code_actions import CodeActionProvider
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +28,12 @@ KIND = types.CodeActionKind.RefactorRewrite
 
 
 def register(server: GroveServer) -> None:
-    """Wire the code action, its resolve handler and the command."""
-    server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[KIND], resolve_provider=True),
-    )(code_action)
-    server.feature(types.CODE_ACTION_RESOLVE)(resolve_code_action)
+    """Wire the command (the code action is wired through :data:`CODE_ACTIONS`)."""
     server.command(GENERATE_DOCSTRING)(generate_docstring_command)
 
 
 def code_action(ls: GroveServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """Offer "Generate docstring" (or "Regenerate") on a function, method or class."""
-    only = params.context.only
-    if only and not any(KIND.value.startswith(getattr(kind, "value", str(kind))) for kind in only):
-        return []
     document = ls.documents.get(params.text_document.uri)
     if document is None or document.too_large:
         return []
@@ -52,7 +45,7 @@ def code_action(ls: GroveServer, params: types.CodeActionParams) -> list[types.C
     position = {"line": params.range.start.line, "character": params.range.start.character}
     title = f"{verb} docstring for {target.name}"
     action = types.CodeAction(
-        title=title, kind=KIND, data={"uri": document.uri, "position": position}
+        title=title, kind=KIND, data=CODE_ACTIONS.tag({"uri": document.uri, "position": position})
     )
     if not _client_resolves_edits(ls):
         # No codeAction/resolve for edits: the action runs the command instead.
@@ -170,3 +163,8 @@ def _workspace_edit(
             )
         ]
     )
+
+
+CODE_ACTIONS = CodeActionProvider(
+    name="docstring", kinds=(KIND,), list_actions=code_action, resolve=resolve_code_action
+)
