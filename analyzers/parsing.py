@@ -586,10 +586,12 @@ class SourceDocument:
         node: SyntaxNode | None = None,
         *,
         max_start_depth: int | None = None,
+        within: tuple[int, int] | None = None,
     ) -> list[QueryMatch]:
         """Matches of the language's ``<purpose>`` query within ``node`` (default: the root).
 
-        ``max_start_depth=0`` only matches patterns rooted at ``node`` itself.
+        ``max_start_depth=0`` only matches patterns rooted at ``node`` itself; ``within``
+        (code-point offsets) keeps only matches whose nodes intersect that range.
         """
         spec = self.language
         tree = self._current_tree()
@@ -603,6 +605,8 @@ class SourceDocument:
         cursor = ts.QueryCursor(query)
         if max_start_depth is not None:
             cursor.set_max_start_depth(max_start_depth)
+        if within is not None:
+            cursor.set_byte_range(self._to_byte(within[0]), self._to_byte(within[1]))
         target = tree.root_node if node is None else node._node
         result = []
         for pattern, captures in cursor.matches(target):

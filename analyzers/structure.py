@@ -340,7 +340,8 @@ def import_spans(doc: SourceDocument) -> list[ImportSpan]:
     """Import statements with their ranges, in source order.
 
     Cached across edits: an edit that touches no import and adds no line that could hold one
-    only shifts the cached ranges, so typing inside a function costs no query.
+    only shifts the cached ranges, so typing inside a function costs no query; an edit that
+    could add or change one re-queries just the lines it touched.
     """
     spec = doc.language
     if spec is None or not doc.has_tree:
@@ -349,7 +350,7 @@ def import_spans(doc: SourceDocument) -> list[ImportSpan]:
     if isinstance(cached, _ImportCache):
         if cached.version == doc.version:
             return cached.spans
-        updated = _shift_imports(doc, cached, spec.import_hint)
+        updated = _update_imports(doc, cached, spec.import_hint, spec.import_depth)
         if updated is not None:
             cached.spans = updated
             cached.version = doc.version
@@ -359,36 +360,53 @@ def import_spans(doc: SourceDocument) -> list[ImportSpan]:
     return spans
 
 
-def _shift_imports(doc: SourceDocument, cache: _ImportCache, hint: str) -> list[ImportSpan] | None:
+def _update_imports(
+    doc: SourceDocument, cache: _ImportCache, hint: str, depth: int
+) -> list[ImportSpan] | None:
+    """The cached spans after one edit, or None when only a full query can tell."""
     edits = doc.edits_since(cache.version)
     if edits is None or len(edits) != 1:
         return None
     edit = edits[0]
-    spans = cache.spans
-    for span in spans:
-        if span.start <= edit.old_end and span.end >= edit.start:
-            return None
-    lines = doc.lines
-    first_line = lines.line_of(edit.start)
-    last_line = lines.line_of(edit.new_end)
-    region = doc.text[lines.line_start(first_line) : lines.line_end(last_line)]
-    if re.search(hint, region, re.MULTILINE):
-        return None
     delta = edit.new_end - edit.old_end
-    if not delta:
-        return spans
-    return [
-        span
-        if span.end < edit.start
-        else ImportSpan(span.start + delta, span.end + delta, span.text)
-        for span in spans
-    ]
+    lines = doc.lines
+    start = lines.line_start(lines.line_of(edit.start))
+    end = lines.line_end(lines.line_of(edit.new_end))
+    touched = False
+    for span in cache.spans:
+        if span.start <= edit.old_end and span.end >= edit.start:
+            touched = True
+            start = min(start, span.start)
+            end = max(end, span.end + delta)
+    if not touched and re.search(hint, doc.text[start:end], re.MULTILINE) is None:
+        if not delta:
+            return cache.spans
+        return [
+            span
+            if span.end < edit.start
+            else ImportSpan(span.start + delta, span.end + delta, span.text)
+            for span in cache.spans
+        ]
+    kept = []
+    for span in cache.spans:
+        if span.start > edit.old_end:
+            span = ImportSpan(span.start + delta, span.end + delta, span.text)
+        elif span.end >= edit.start:
+            continue  # touched by the edit: the region query finds what is left of it
+        if span.end < start or span.start > end:
+            kept.append(span)
+    found = _query_imports(doc, depth, (start, end))
+    known = {(span.start, span.end) for span in kept}
+    merged = kept + [span for span in found if (span.start, span.end) not in known]
+    return sorted(merged, key=lambda span: span.start)
 
 
-def _query_imports(doc: SourceDocument, depth: int) -> list[ImportSpan]:
+def _query_imports(
+    doc: SourceDocument, depth: int, within: tuple[int, int] | None = None
+) -> list[ImportSpan]:
     nodes = [
         node
-        for match in doc.query("imports", max_start_depth=depth)
+        for match in doc.query("imports", max_start_depth=depth, within=within)
         for node in match.captures.get("import", [])
     ]
     ranges = sorted({(n.start, n.end) for n in nodes}, key=lambda r: (r[0], -r[1]))

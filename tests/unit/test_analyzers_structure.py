@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzers.languages import language_for
+from analyzers.languages import LanguageSpec, language_for
 from analyzers.parsing import SourceDocument
 from analyzers.structure import (
     comments,
@@ -419,6 +419,45 @@ def test_imports_cache_follows_edits() -> None:
     assert "import sys" in imports(doc)
     doc.apply_change(line, line + len("import sys\n"), "")
     assert "import sys" not in imports(doc)
+
+
+def check_imports(doc: SourceDocument, spec: LanguageSpec, where: object) -> None:
+    spans = import_spans(doc)
+    assert all(doc.text[s.start : s.end] == s.text for s in spans), where
+    fresh = SourceDocument(doc.text, spec)
+    if not fresh.has_syntax_errors:
+        assert spans == import_spans(fresh), where
+
+
+@pytest.mark.parametrize("name", ["sample.py", "sample.ts", "sample.go", "sample.rs"])
+def test_imports_cache_matches_a_full_query_after_every_keystroke(name: str) -> None:
+    """Typing import lines a character at a time: the incremental answer is the full query's.
+
+    While the text does not parse, error recovery may swallow neighbouring lines in a fresh
+    parse; there the cached spans need only point at their own text.
+    """
+    doc = load(name)
+    spec = doc.language
+    assert spec is not None
+    statement = {
+        "python": "from os import path, sep\n",
+        "typescript": "import { join } from 'node:path';\n",
+        "go": 'import "strings"\n',
+        "rust": "use std::fmt;\n",
+    }[spec.name]
+    lines = doc.text.splitlines(keepends=True)
+    places = [0, len(lines[0]), len("".join(lines[: len(lines) // 2]))]
+    for place in places:
+        cursor = place
+        for char in statement:
+            doc.apply_change(cursor, cursor, char)
+            cursor += 1
+            check_imports(doc, spec, (name, place, cursor))
+        # ...and deleting it again, a character at a time from the end.
+        for _ in statement:
+            doc.apply_change(cursor - 1, cursor, "")
+            cursor -= 1
+            check_imports(doc, spec, (name, place, cursor))
 
 
 def test_structure_without_a_tree() -> None:
