@@ -14,7 +14,10 @@ the model.
 
 Reports keystroke-to-suggestion latency (from the keystroke to a non-empty answer), the share of
 keystrokes that got a suggestion, requests sent upstream per keystroke and the suggestion cache's
-hit rate (from ``grove.status``).  Writes ``benchmarks/results/typing_replay.json``.
+hit rate (from ``grove.status``).  ``--oracle-ms`` replaces the model with an endpoint that
+always answers with the real code (:mod:`benchmarks.oracle_endpoint`), to measure the cache and
+continuation machinery apart from the model's accuracy.
+Writes ``benchmarks/results/typing_replay.json``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from pygls.lsp.client import LanguageClient
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from analyzers.structure import definitions
+from benchmarks.oracle_endpoint import start_oracle
 from benchmarks.quality.metrics import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -338,6 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--interval-ms", type=float, default=120.0)
     parser.add_argument("--endpoint", help="OpenAI-compatible base URL (default: embedded model)")
     parser.add_argument("--model", default="")
+    parser.add_argument(
+        "--oracle-ms",
+        type=float,
+        help="answer from an oracle endpoint that knows the real code, taking this long a request",
+    )
     parser.add_argument("--server-log", type=Path, help="write the server's debug log here")
     parser.add_argument(
         "--line-pause-ms", type=float, default=400.0, help="extra pause after a line break"
@@ -355,18 +364,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     options: dict[str, Any] = {"completion": {"speculative": args.speculative}}
     if args.endpoint:
         options |= {"endpoint": {"baseUrl": args.endpoint}, "model": args.model}
-    result = asyncio.run(
-        replay(
-            path,
-            function,
-            args.chars,
-            args.interval_ms,
-            options,
-            args.server_log,
-            line_pause_ms=args.line_pause_ms,
-            accept=args.accept,
+    oracle = None
+    if args.oracle_ms is not None:
+        oracle = start_oracle(path.read_text("utf-8"), args.oracle_ms / 1000)
+        options |= {"endpoint": {"baseUrl": oracle.base_url}, "model": "test-model"}
+        options["completion"]["mode"] = "prefix"
+    try:
+        result = asyncio.run(
+            replay(
+                path,
+                function,
+                args.chars,
+                args.interval_ms,
+                options,
+                args.server_log,
+                line_pause_ms=args.line_pause_ms,
+                accept=args.accept,
+            )
         )
-    )
+    finally:
+        if oracle is not None:
+            oracle.close()
+    result["oracle_model_ms"] = args.oracle_ms
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
