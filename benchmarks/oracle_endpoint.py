@@ -15,15 +15,18 @@ from collections.abc import Callable
 
 from tests.support.scripted_openai import RecordedRequest, Reply, ScriptedOpenAI, text
 
-TAIL_CHARS = 200
-"""How much of the prompt's end is looked up in the original file."""
+TAIL_SIZES = (200, 100, 50, 25, 12)
+"""How much of the prompt's end is looked up in the original file (longest found wins)."""
 
 
 def continuation(original: str, prompt: str, max_chars: int) -> str:
     """What follows the prompt's end in ``original``: the rest of the line and the next one."""
-    tail = prompt[-TAIL_CHARS:]
-    found = original.find(tail)
-    if not tail or found < 0:
+    for size in TAIL_SIZES:
+        tail = prompt[-size:]
+        found = original.find(tail) if tail else -1
+        if found >= 0:
+            break
+    else:
         return ""
     start = found + len(tail)
     end = original.find("\n", start)

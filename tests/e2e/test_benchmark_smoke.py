@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import typing_replay
+from benchmarks.oracle_endpoint import continuation, oracle_responder
 from benchmarks.quality import run as harness
 from benchmarks.quality.masking import build_tasks, masked_text
 from benchmarks.quality.sources import collect_sources
@@ -82,17 +83,9 @@ def test_the_harness_command_line_rejects_unknown_strategies(
 
 async def test_typing_replay_drives_the_real_server(scripted_openai: ScriptedOpenAI) -> None:
     decoder = Path(json.__file__).parent / "decoder.py"
-    _, body = typing_replay.function_body(decoder.read_text("utf-8"), str(decoder), "JSONObject")
-
-    def answer(request: RecordedRequest) -> replies.Reply:
-        # Predict the body exactly: the replay accepts it and the cache serves the rest.
-        prompt = str((request.body or {}).get("prompt", ""))
-        for cut in range(len(body), 0, -1):
-            if prompt.endswith(body[:cut]):
-                return replies.text(body[cut : cut + 40])
-        return replies.text(body[:40])
-
-    scripted_openai.responder = answer
+    # The oracle endpoint predicts the body exactly: the replay accepts it and the cache serves
+    # the rest.
+    scripted_openai.responder = oracle_responder(decoder.read_text("utf-8"), 0.0, 40)
     options = {
         "endpoint": {"baseUrl": scripted_openai.base_url},
         "model": "scripted-model",
@@ -103,8 +96,18 @@ async def test_typing_replay_drives_the_real_server(scripted_openai: ScriptedOpe
     )
     assert result["keystrokes"] + result["accepted_chars"] >= 1
     assert result["accepted_suggestions"] >= 1
-    assert result["upstream_per_keystroke"] <= 1.0
+    # At most one request per keystroke, and per acceptance one more plus the speculative one.
+    limit = result["keystrokes"] + 2 * result["accepted_suggestions"] + 1
+    assert result["upstream_requests"] <= limit
     burst = result["burst"]
     assert isinstance(burst, dict) and burst["upstream_requests"] <= 2
     status = result["status"]
     assert isinstance(status, dict) and status["accepted"] == result["accepted_suggestions"]
+
+
+def test_the_oracle_continues_from_the_prompts_end() -> None:
+    original = "def f(x):\n    y = x + 1\n    return y * 2\n\nprint(f(3))\n"
+    assert continuation(original, "header\ndef f(x):\n    y = x", 100) == (" + 1\n    return y * 2")
+    assert continuation(original, "def f(x):\n", 100) == "    y = x + 1\n    return y * 2"
+    assert continuation(original, "def f(x):\n", 5) == "    y"
+    assert continuation(original, "not in the file", 100) == ""
