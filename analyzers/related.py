@@ -145,7 +145,7 @@ def select_related(
             pool = (s for s in snippet_pool if s.path != path)
             shown = {b.text for b in definitions}
             snippets = [
-                RelatedBlock(path=s.path, text=s.text, kind="snippet")
+                RelatedBlock(path=s.path, text=s.shown, kind="snippet")
                 for s in rank_snippets(query, pool, limit=max_snippets)
                 if s.text not in shown
             ]

@@ -51,6 +51,13 @@ class Snippet:
     text: str
     identifiers: frozenset[str]
     score: float = 0.0
+    following: str = ""
+    """The lines right after the window: what came next where this code was written before."""
+
+    @property
+    def shown(self) -> str:
+        """The text to show the model: the window and the lines that follow it."""
+        return f"{self.text}\n{self.following}" if self.following else self.text
 
     @property
     def end_line(self) -> int:
@@ -59,12 +66,14 @@ class Snippet:
 
 
 def snippet_windows(
-    path: str, text: str, *, window_lines: int = 12, step: int = 6
+    path: str, text: str, *, window_lines: int = 12, step: int = 6, follow_lines: int = 6
 ) -> list[Snippet]:
     """Overlapping windows of whole lines (blank-only windows skipped).
 
     Windows start every ``step`` lines, and the last one reaches the end of the text. Blank lines
-    at either end of a window are trimmed; windows without identifiers are skipped.
+    at either end of a window are trimmed; windows without identifiers are skipped. Each window
+    carries up to ``follow_lines`` lines that follow it (trailing blank lines trimmed): a window
+    is matched against the code before the cursor, so what followed it is the useful part.
     """
     window_lines = max(window_lines, 1)
     step = max(step, 1)
@@ -85,7 +94,10 @@ def snippet_windows(
         body = "\n".join(lines[first:last])
         identifiers = identifier_set(body)
         if identifiers:
-            windows.append(Snippet(path, first, body, identifiers))
+            after = lines[last : last + max(follow_lines, 0)]
+            while after and not after[-1].strip():
+                after.pop()
+            windows.append(Snippet(path, first, body, identifiers, following="\n".join(after)))
     return windows
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzers.context import RelatedBlock
 from analyzers.crossfile import (
@@ -149,9 +149,7 @@ class RelatedContext:
         for other, facts in self.index.recent(_RECENT_FILES):
             if other != path and facts.language == language:
                 display = self.display_path(other)
-                pool.extend(
-                    Snippet(display, s.start_line, s.text, s.identifiers) for s in facts.windows
-                )
+                pool.extend(replace(s, path=display) for s in facts.windows)
         return pool
 
     def display_path(self, path: str) -> str:

@@ -97,6 +97,22 @@ def test_similar_snippets_from_other_files_follow_the_definitions() -> None:
     assert kinds == [("definition", "shapes.py"), ("snippet", "circle.py")]
 
 
+def test_a_snippet_shows_what_followed_the_similar_code() -> None:
+    doc, offset = app()
+    other = (
+        "def describe_circle(circle):\n"
+        "    size = area(circle)\n"
+        "    log_size(size)\n"
+        "    return size\n"
+    )
+    pool = snippet_windows("circle.py", other, window_lines=2, step=2, follow_lines=1)
+    selection = select_related(
+        doc, offset, path="app.py", lookup=lookup_from({}), snippet_pool=pool
+    )
+    snippets = [b.text for b in selection.blocks if b.kind == "snippet"]
+    assert snippets == ["def describe_circle(circle):\n    size = area(circle)\n    log_size(size)"]
+
+
 def test_limits_are_respected() -> None:
     doc, offset = app()
     modules = {

@@ -127,3 +127,16 @@ def test_windows_skip_blank_regions_and_trim_blank_lines() -> None:
 def test_windows_of_empty_text() -> None:
     assert snippet_windows("f.py", "") == []
     assert snippet_windows("f.py", "\n\n  \n") == []
+
+
+def test_windows_carry_the_lines_that_follow_them() -> None:
+    text = "\n".join(f"line_{i} = value_{i}" for i in range(20)) + "\n\n\n"
+    windows = snippet_windows("f.py", text, window_lines=8, step=4, follow_lines=3)
+    first = windows[0]
+    assert first.following == "line_8 = value_8\nline_9 = value_9\nline_10 = value_10"
+    assert first.shown == first.text + "\n" + first.following
+    assert first.identifiers == identifier_set(first.text)  # matching ignores what follows
+    last = windows[-1]
+    assert last.following == ""  # only blank lines follow the end
+    assert last.shown == last.text
+    assert snippet_windows("f.py", text, follow_lines=0)[0].following == ""
