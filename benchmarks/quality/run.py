@@ -16,6 +16,12 @@ the target's first character, so the model server reuses its KV cache).  Two str
 send the same prompt get the same answer from a greedy model, so it is asked once (their
 latencies are counted once).
 
+The baselines do not change when Grove's engine does, and a greedy model answers a prompt the
+same way every time: ``--baselines-from FILE`` (an earlier ``.tasks.json`` of the same split,
+seed and budget) takes the other strategies' outcomes from that run for the tasks it holds, so
+only the strategies named in ``--strategies`` are asked again.  The result records the file and
+its sha256.
+
 Writes ``benchmarks/results/quality-<split>.json`` (summary and provenance), ``.md`` (and
 ``.png`` when matplotlib is installed), and every prediction to ``quality-<split>.tasks.json``
 (not committed: it quotes third-party code); prints the Markdown.
@@ -35,6 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from analyzers.completion_kind import CompletionKind, completion_kind
 from analyzers.crossfile import imported_names, module_paths
@@ -316,6 +323,11 @@ def markdown(summary: Mapping[str, object], meta: Mapping[str, object]) -> str:
     out = [
         f"Split `{meta['split']}`, {meta['tasks']} tasks, budget {meta['budget_tokens']} tokens, "
         f"model `{meta['model']}` ({meta['mode']} mode), {meta['threads']} threads.",
+        *(
+            [f"Baseline outcomes reused from `{reused['file']}` (`--baselines-from`)."]
+            if isinstance(reused := meta.get("baselines_from"), dict)
+            else []
+        ),
         "",
         "| strategy | exact match % | edit similarity | parseable % | empty % | ES by language |",
         "|---|---|---|---|---|---|",
@@ -393,8 +405,13 @@ async def run(
     options: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    baselines: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> dict[str, object]:
-    """Run the harness and return the JSON-ready result."""
+    """Run the harness and return the JSON-ready result.
+
+    ``baselines`` maps task ids to earlier outcomes by strategy (``--baselines-from``): those
+    strategies are scored from them instead of asked again.
+    """
     collected = collect_sources(languages, select=select)
     files = collected.all_files()
     chosen = build_tasks(files, seed=seed, per_file=per_file, split=split or None, limit=tasks)
@@ -420,6 +437,9 @@ async def run(
     try:
         for number, task in enumerate(chosen, 1):
             results.append(await harness.run_task(task, by_path[task.path]))
+            for name, earlier in (baselines or {}).get(task.id, {}).items():
+                if name not in strategies:
+                    results[-1].outcomes[name] = Outcome(**earlier)
             if progress is not None:
                 row = results[-1].outcomes
                 progress(
@@ -429,7 +449,9 @@ async def run(
     finally:
         harness.index.close()
         await backend.aclose()
-    summary = summarize(results, strategies)
+    found = {n for r in results for n in r.outcomes}
+    reused = [n for n in BASELINES if n in found and n not in strategies]
+    summary = summarize(results, [*strategies, *reused])
     used_files = sorted({t.path for t in chosen})
     return {
         "meta": {
@@ -480,12 +502,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--strategies", default=",".join([GROVE, *BASELINES]), help="comma-separated"
     )
+    parser.add_argument(
+        "--baselines-from",
+        type=Path,
+        help="an earlier .tasks.json: reuse its outcomes for strategies not in --strategies",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     strategies = [s for s in args.strategies.split(",") if s]
     unknown = [s for s in strategies if s != GROVE and s not in BASELINES]
     if unknown:
         parser.error(f"unknown strategies: {', '.join(unknown)}")
+    baselines = None
+    if args.baselines_from:
+        rows = json.loads(args.baselines_from.read_text("utf-8"))
+        baselines = {row["id"]: row["outcomes"] for row in rows}
     result = asyncio.run(
         run(
             split=args.split,
@@ -496,8 +527,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             per_file=args.per_file,
             seed=args.seed,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
+            baselines=baselines,
         )
     )
+    if args.baselines_from:
+        meta = result["meta"]
+        assert isinstance(meta, dict)
+        meta["baselines_from"] = {
+            "file": args.baselines_from.name,
+            "sha256": hashlib.sha256(args.baselines_from.read_bytes()).hexdigest(),
+        }
     out = args.out or RESULTS / f"quality-{args.split}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     # Predictions and targets quote third-party code: they go to a file git ignores.

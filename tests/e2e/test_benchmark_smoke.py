@@ -72,6 +72,47 @@ async def test_quality_harness_scores_every_strategy(scripted_openai: ScriptedOp
     json.dumps(result)  # the result is JSON-ready
 
 
+async def test_baselines_from_an_earlier_run_are_scored_not_asked(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    collected = collect_sources(["python"], select=lambda relpath: relpath in SELECT)
+    tasks = build_tasks(collected.all_files(), per_file=2, limit=2)
+    earlier = {
+        "prediction": "x",
+        "exact": False,
+        "similarity": 12.0,
+        "parseable": True,
+        "empty": False,
+        "context_ms": 0.1,
+    }
+    result = await harness.run(
+        split="",
+        tasks=2,
+        budget=256,
+        strategies=[harness.GROVE],
+        languages=["python"],
+        select=lambda relpath: relpath in SELECT,
+        options={
+            "endpoint": {"baseUrl": scripted_openai.base_url},
+            "model": "scripted-model",
+            "completion": {"mode": "prefix", "timeoutMs": 10_000},
+        },
+        env={},
+        baselines={task.id: {"prefix-only": earlier} for task in tasks},
+    )
+    rows = result["tasks"]
+    assert isinstance(rows, list)
+    assert [set(row["outcomes"]) for row in rows] == [{harness.GROVE, "prefix-only"}] * 2
+    assert all(row["outcomes"]["prefix-only"]["similarity"] == 12.0 for row in rows)
+    summary = result["summary"]
+    assert isinstance(summary, dict)
+    assert summary["quality"]["prefix-only"]["n"] == 2
+    assert set(summary["grove_vs"]) == {"prefix-only"}
+    # Only Grove's requests (and its warm-cache measurement) reached the model.
+    assert all("prompt" in (r.body or {}) for r in scripted_openai.requests)
+    assert len(scripted_openai.requests) <= 4
+
+
 def test_the_harness_command_line_rejects_unknown_strategies(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
