@@ -3,7 +3,9 @@
 Takes functions from the standard library, strips their docstrings, and runs Grove's docstring
 pipeline on each with the configured model (the embedded SmolLM2 by default)::
 
-    python -m benchmarks.docstrings --count 10 [--completions]
+    python -m benchmarks.docstrings --count 50 [--completions] [--json FILE]
+
+Prints one line per function and the shares of first-try, after-retry and skeleton results.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import asyncio
 import collections
 import importlib
 import inspect
+import json
 import textwrap
+from pathlib import Path
 
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
@@ -66,9 +70,14 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--completions", action="store_true", help="/completions, not chat")
     parser.add_argument("--show", action="store_true")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--timeout-ms", type=int, default=60_000)
     args = parser.parse_args()
-    backend = ModelBackend(resolve_settings({}), lambda level, message: None)
+    # Validity, not latency: a generous timeout so a busy machine does not turn into skeletons.
+    settings = resolve_settings({"completion": {"timeoutMs": args.timeout_ms}})
+    backend = ModelBackend(settings, lambda level, message: None)
     tally: collections.Counter[str] = collections.Counter()
+    rows: list[dict[str, object]] = []
     try:
         for name, code in samples(args.count):
             doc = SourceDocument(code, language_for(None, "x.py"))
@@ -76,13 +85,28 @@ async def main() -> None:
                 backend, doc, code.index("def ") + 4, use_chat=not args.completions
             )
             tally[result.source] += 1
+            rows.append({"name": name, "source": result.source, "problems": list(result.problems)})
             print(f"{name:32} {result.source:8} {'; '.join(result.problems)[:100]}")
             if args.show:
                 print(result.edit.text)
     finally:
         await backend.aclose()
     total = sum(tally.values())
+    shares = {
+        k: round(tally[k] / total, 3) if total else 0.0 for k in ("model", "retry", "skeleton")
+    }
     print(f"{total} functions: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    print("shares: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    if args.json is not None:
+        report = {
+            "model": backend.target.label,
+            "endpoint": "completions" if args.completions else "chat",
+            "functions": total,
+            "counts": {k: tally[k] for k in ("model", "retry", "skeleton")},
+            "shares": shares,
+            "results": rows,
+        }
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

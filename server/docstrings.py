@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,7 +17,9 @@ from analyzers.docstrings import (
     DocEdit,
     DocTarget,
     answer_template,
+    configure,
     find_target,
+    formatter_line_length,
     parse_answer,
     render_edit,
     salvage_answer,
@@ -69,6 +72,13 @@ def target_at(source: SourceDocument, offset: int) -> DocTarget:
     return target
 
 
+Progress = Callable[[str], None]
+
+
+def _no_progress(message: str) -> None:
+    """Progress sink for callers that show none."""
+
+
 def build_messages(
     target: DocTarget,
     source: SourceDocument,
@@ -119,9 +129,19 @@ async def generate_docstring(
     path: str | None = None,
     *,
     use_chat: bool | None = None,
+    style: str = "auto",
+    line_length: int | None = None,
+    progress: Progress = _no_progress,
 ) -> DocstringResult:
-    """A validated docstring edit for the definition at ``offset`` (model, retry or skeleton)."""
+    """A validated docstring edit for the definition at ``offset`` (model, retry or skeleton).
+
+    ``style`` is the ``grove.docstring.style`` setting; ``line_length`` defaults to the file's
+    formatter settings (0: the language default); ``progress`` hears what is happening.
+    """
     target = target_at(source, offset)
+    if line_length is None:
+        line_length = formatter_line_length(path, target.language)
+    target = configure(target, style, line_length)
     chat = use_chat_endpoint(backend) if use_chat is None else use_chat
     problems: list[str] = []
     rejected: tuple[str, list[str]] | None = None
@@ -131,6 +151,7 @@ async def generate_docstring(
         if not chat:
             messages.append({"role": "assistant", "content": "Documentation:\n"})
         attempts += 1
+        progress("asking the model" if source_kind == "model" else "answer rejected, asking again")
         answer = await backend.generate_text(messages, MAX_TOKENS, use_chat=chat, stop=_STOPS)
         if answer is None:
             problems = [backend.last_error or "the model did not answer"]
@@ -151,6 +172,7 @@ async def generate_docstring(
                 return DocstringResult(target, edit, kind, attempts, ())
         log.info("docstring answer rejected (%s): %s", source_kind, "; ".join(problems))
         rejected = (answer, problems)
+    progress("no valid answer: writing a skeleton")
     edit = render_edit(skeleton(target), target)
     invalid = validate_edit(source, target, edit)
     if invalid:

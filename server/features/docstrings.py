@@ -2,29 +2,38 @@
 
 Listing code actions is cheap (tree-sitter only); the action carries no edit and the model
 runs in ``codeAction/resolve``. The command computes the same edit and applies it with
-``workspace/applyEdit``. Both edits are ``TextDocumentEdit``s pinned to the document version
-the docstring was computed for.
+``workspace/applyEdit``. While the model works a cancellable ``$/progress`` bar is shown;
+cancelling it (or the request) applies nothing. Both edits are ``TextDocumentEdit``s pinned to
+the document version the docstring was computed for.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 from analyzers.docstrings import find_target
 from analyzers.parsing import SourceDocument
 from server.app import GroveServer
+from server.cancellation import cancel_with_the_request
 from server.docstrings import DocstringError, DocstringResult, generate_docstring
 from server.documents import OpenDocument
+from server.explain import refusal
 from server.features.code_actions import CodeActionProvider
+from server.progress import WorkProgress
 
 log = logging.getLogger(__name__)
 
 GENERATE_DOCSTRING = "grove.generateDocstring"
 KIND = types.CodeActionKind.RefactorRewrite
+
+
+class _UserCancelled(Exception):
+    """The user cancelled the progress bar: nothing is applied, nothing is reported."""
 
 
 def register(server: GroveServer) -> None:
@@ -70,6 +79,8 @@ async def resolve_code_action(ls: GroveServer, action: types.CodeAction) -> type
     except DocstringError as error:
         ls.notify_user("warning", f"Grove: {error}")
         return action
+    except _UserCancelled:
+        return action
     action.edit = _workspace_edit(ls, document, result, version)
     return action
 
@@ -81,10 +92,13 @@ async def generate_docstring_command(ls: GroveServer, *args: Any) -> None:
     the editor plugins send). Returns null: the edit arrives through workspace/applyEdit.
     """
     uri, position = _unpack(list(args))
+    cancel_with_the_request(ls)
     try:
         document, result, version = await _compute(ls, uri, position)
     except DocstringError as error:
         raise JsonRpcInvalidParams(message=str(error)) from None
+    except _UserCancelled:
+        raise JsonRpcRequestCancelled(message="Cancelled: no docstring was written.") from None
     edit = _workspace_edit(ls, document, result, version)
     response = await ls.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Docstring for {result.target.name}")
@@ -124,13 +138,37 @@ async def _compute(
 ) -> tuple[OpenDocument, DocstringResult, int]:
     await ls.wait_for_settings()
     document = ls.documents.get(uri)
-    if document is None or document.too_large:
+    if document is None:
         raise DocstringError(f"The document is not open in Grove: {uri}")
+    refused = refusal(document.source.text, document.path, ls.workspace_index)
+    if refused is not None or document.too_large:
+        raise DocstringError(refused or "Grove does not send this document to a model.")
     version = document.version
     offset = document.offset_at(position, ls.encoding)
     # The model may run for seconds while the user types: work on a snapshot of the text.
     snapshot = SourceDocument(document.source.text, document.source.language)
-    result = await generate_docstring(ls.backend, snapshot, offset, document.path)
+    target = find_target(snapshot, offset)
+    name = target.name if target is not None else "the definition"
+    progress = WorkProgress(ls, f"Grove: writing docstring for {name}")
+    try:
+        async with progress:
+            result = await generate_docstring(
+                ls.backend,
+                snapshot,
+                offset,
+                document.path,
+                style=ls.settings.docstring_style,
+                progress=progress.report,
+            )
+    except asyncio.CancelledError:
+        if not progress.cancelled_by_user:
+            raise  # $/cancelRequest: pygls answers the request
+        # The bar's cancel button: answer the request ourselves (pygls leaves command
+        # requests unanswered when their task is cancelled).
+        uncancel = getattr(asyncio.current_task(), "uncancel", None)  # Python >= 3.11
+        if uncancel is not None:
+            uncancel()
+        raise _UserCancelled from None
     if document.version != version:
         raise DocstringError("The document changed while the docstring was being written.")
     log.info("docstring for %s from %s", result.target.name, result.source)

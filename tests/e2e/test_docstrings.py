@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from analyzers.docstrings import find_target
+from analyzers.docstrings import DocTarget, find_target
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from tests.e2e.harness import (
@@ -77,6 +78,17 @@ async def _actions(
     return [a for a in result or [] if isinstance(a, types.CodeAction)]
 
 
+async def _expect_command_error(lsp: LanguageClient, line: int, character: int, match: str) -> None:
+    """Run grove.generateDocstring at a position and expect an error matching ``match``."""
+    with pytest.raises(Exception, match=match):
+        await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="grove.generateDocstring",
+                arguments=[URI, {"line": line, "character": character}],
+            )
+        )
+
+
 def _accept_edits(lsp: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
     """Make the test client accept workspace/applyEdit and record each edit."""
     received: list[types.ApplyWorkspaceEditParams] = []
@@ -107,7 +119,7 @@ async def test_capabilities_advertise_resolvable_code_actions_and_the_command(
         provider = caps.code_action_provider
         assert isinstance(provider, types.CodeActionOptions)
         assert provider.resolve_provider is True
-        assert list(provider.code_action_kinds or []) == ["refactor.rewrite"]
+        assert "refactor.rewrite" in list(provider.code_action_kinds or [])
         assert "grove.generateDocstring" in caps.execute_command_provider.commands
 
 
@@ -211,13 +223,7 @@ async def test_outside_any_definition_no_action_and_a_clear_command_error(
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
         assert await _actions(lsp, types.Position(line=0, character=3)) == []
-        with pytest.raises(Exception, match="No function, method or class"):
-            await lsp.workspace_execute_command_async(
-                types.ExecuteCommandParams(
-                    command="grove.generateDocstring",
-                    arguments=[URI, {"line": 0, "character": 3}],
-                )
-            )
+        await _expect_command_error(lsp, 0, 3, "No function, method or class")
     assert scripted_openai.requests == []
 
 
@@ -308,3 +314,248 @@ async def test_embedded_model_docstring_is_applied_and_valid() -> None:
     assert target is not None and target.existing == edit.new_text.strip()
     assert "radius" in edit.new_text and "scale" in edit.new_text
     assert not any(line != line.rstrip() for line in edit.new_text.splitlines())
+
+
+# ------------------------------------------------------------------ one fixture per language
+
+DOC_FIXTURES = FIXTURES / "docstrings"
+
+# file, languageId, text in the function body, 0-based line where the doc comment goes
+LANGUAGE_CASES = [
+    ("shapes.py", "python", "return math.pi", 10),
+    ("shapes.js", "javascript", "throw new RangeError", 11),
+    ("shapes.ts", "typescript", "Math.PI", 3),
+    ("shapes.go", "go", "math.Pi", 4),
+    ("shapes.rs", "rust", "PI *", 2),
+    ("Shapes.java", "java", "Math.PI", 5),
+    ("Shapes.cs", "csharp", "Math.PI", 6),
+    ("shapes.c", "c", "M_PI", 2),
+    ("shapes.cpp", "cpp", "3.14159", 4),
+    ("shapes.rb", "ruby", "Math::PI", 11),
+    ("shapes.lua", "lua", "math.pi", 2),
+]
+
+
+def _good_answer_for(target: DocTarget) -> str:
+    """A well-formed answer in the template's layout, with the target's real names."""
+    parts = ["Compute the area of a circle."]
+    if target.params:
+        parts.append(
+            "Args:\n" + "\n".join(f"    {p.key}: The {p.key} value." for p in target.params)
+        )
+    if target.returns_value:
+        parts.append("Returns:\n    The area.")
+    if target.raises:
+        parts.append(
+            "Raises:\n" + "\n".join(f"    {r}: If radius is negative." for r in target.raises)
+        )
+    return "\n\n".join(parts)
+
+
+@pytest.mark.parametrize(("name", "language_id", "marker", "line"), LANGUAGE_CASES)
+async def test_each_language_gets_a_validated_docstring_at_the_right_place(
+    scripted_openai: ScriptedOpenAI, name: str, language_id: str, marker: str, line: int
+) -> None:
+    path = DOC_FIXTURES / name
+    text = path.read_text(encoding="utf-8")
+    spec = language_for(language_id, name)
+    target = find_target(SourceDocument(text, spec), text.index(marker))
+    assert target is not None
+    scripted_openai.script(replies.text(_good_answer_for(target)))
+    uri = path.as_uri()
+    lines = text.splitlines(keepends=True)
+    row = next(i for i, ln in enumerate(lines) if marker in ln)
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, uri, language_id, text)
+        (action,) = await _actions(
+            lsp, types.Position(line=row, character=len(lines[row]) - 2), uri
+        )
+        resolved = await lsp.code_action_resolve_async(action)
+        messages = [m.message for m in lsp.messages]
+    assert messages == []  # no skeleton warning: the model's answer was used
+    assert resolved.edit is not None and resolved.edit.document_changes is not None
+    (change,) = resolved.edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    (edit,) = change.edits
+    assert isinstance(edit, types.TextEdit)
+    at = types.Position(line=line, character=0)
+    assert edit.range == types.Range(start=at, end=at), edit.new_text
+    new_text = "".join(lines[:line]) + edit.new_text + "".join(lines[line:])
+    assert new_text.replace(edit.new_text, "", 1) == text  # nothing else changed
+    new_doc = SourceDocument(new_text, spec)
+    assert new_doc.error_count() == SourceDocument(text, spec).error_count()
+    found = find_target(new_doc, new_text.index(marker))
+    assert found is not None and found.existing == edit.new_text.strip()
+    assert "compute the area of a circle" in edit.new_text.lower()
+    assert "TODO" not in edit.new_text
+    for param in target.params if target.lists_params else ():  # Go and Rust list none
+        assert param.key in edit.new_text
+    assert all(ln == ln.rstrip() for ln in edit.new_text.splitlines())
+
+
+# ------------------------------------------------------------------ progress and cancelling
+
+
+def _progress_kinds(lsp: LanguageClient) -> list[list[str]]:
+    return [[type(v).__name__ for v in values] for values in lsp.progress_reports.values()]
+
+
+async def test_the_command_reports_progress_while_the_model_works(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE)
+        await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
+        )
+        reports = list(lsp.progress_reports.values())
+    assert len(received) == 1
+    (values,) = reports
+    begin, *middle, end = values
+    assert isinstance(begin, types.WorkDoneProgressBegin)
+    assert begin.title == "Grove: writing docstring for area"
+    assert begin.cancellable is True
+    assert [m.message for m in middle if isinstance(m, types.WorkDoneProgressReport)] == [
+        "asking the model"
+    ]
+    assert isinstance(end, types.WorkDoneProgressEnd) and end.message == "done"
+
+
+async def test_resolve_reports_progress_and_ends_it(scripted_openai: ScriptedOpenAI) -> None:
+    scripted_openai.script(replies.text("```python\ncode\n```"), replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        (action,) = await _actions(lsp, IN_AREA)
+        resolved = await lsp.code_action_resolve_async(action)
+        reports = list(lsp.progress_reports.values())
+    assert resolved.edit is not None
+    (values,) = reports
+    messages = [v.message for v in values if isinstance(v, types.WorkDoneProgressReport)]
+    assert messages == ["asking the model", "answer rejected, asking again"]
+    assert isinstance(values[-1], types.WorkDoneProgressEnd)
+
+
+async def test_cancelling_the_progress_bar_applies_nothing(scripted_openai: ScriptedOpenAI) -> None:
+    scripted_openai.script(replies.stall_before_headers(60.0, GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE)
+        pending = asyncio.ensure_future(
+            lsp.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="grove.generateDocstring", arguments=[URI, IN_AREA]
+                )
+            )
+        )
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        (token,) = lsp.progress_reports
+        lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+        with pytest.raises(Exception, match="Cancelled: no docstring was written"):
+            await pending
+        values = lsp.progress_reports[token]
+    assert received == []
+    assert isinstance(values[-1], types.WorkDoneProgressEnd) and values[-1].message == "cancelled"
+
+
+async def test_a_secret_file_is_refused_and_nothing_is_sent(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    secret_uri = (FIXTURES / "example" / "credentials.py").as_uri()
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, secret_uri, "python", SOURCE)
+        with pytest.raises(Exception, match="secret file"):
+            await lsp.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="grove.generateDocstring", arguments=[secret_uri, IN_AREA]
+                )
+            )
+    assert received == []
+    assert scripted_openai.requests == []
+
+
+async def test_cancel_request_on_the_command_stops_the_model_and_applies_nothing(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.slow(GOOD_ANSWER * 20, chunk_delay=0.05))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = _accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE)
+        pending = lsp.protocol.send_request(
+            types.WORKSPACE_EXECUTE_COMMAND,
+            types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA]),
+            msg_id="docstring-1",
+        )
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        lsp.cancel_request(types.CancelParams(id="docstring-1"))
+        with pytest.raises(Exception, match="cancel"):
+            await asyncio.wrap_future(pending)
+        request = scripted_openai.requests[0]
+        assert await asyncio.to_thread(request.wait_finished, 5.0)
+        values = next(iter(lsp.progress_reports.values()))
+    assert received == []
+    assert request.client_disconnected and not request.completed
+    assert isinstance(values[-1], types.WorkDoneProgressEnd) and values[-1].message == "cancelled"
+
+
+async def test_cancel_request_on_resolve_applies_nothing(scripted_openai: ScriptedOpenAI) -> None:
+    scripted_openai.script(replies.stall_before_headers(60.0, GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        (action,) = await _actions(lsp, IN_AREA)
+        pending = lsp.protocol.send_request(types.CODE_ACTION_RESOLVE, action, msg_id="resolve-1")
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        lsp.cancel_request(types.CancelParams(id="resolve-1"))
+        with pytest.raises(Exception, match="cancel"):
+            await asyncio.wrap_future(pending)
+        status = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.status")
+        )
+        values = next(iter(lsp.progress_reports.values()))
+    assert status is not None  # still serving
+    assert isinstance(values[-1], types.WorkDoneProgressEnd) and values[-1].message == "cancelled"
+
+
+async def test_syntax_error_inside_the_function_is_a_clear_command_error(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    broken = "def ok(a):\n    return a\n\n\ndef bad(b):\n    return (b +\n"
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", broken)
+        assert await _actions(lsp, types.Position(line=5, character=8)) == []
+        await _expect_command_error(lsp, 5, 8, r"No function, method or class \(that parses\)")
+        (action,) = await _actions(lsp, types.Position(line=1, character=6))
+    assert action.title == "Generate docstring for ok"
+    assert scripted_openai.requests == []
+
+
+async def test_docstring_style_setting_overrides_the_file(scripted_openai: ScriptedOpenAI) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    options = {**_options(scripted_openai.base_url), "docstring": {"style": "sphinx"}}
+    async with grove_client(options) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        (action,) = await _actions(lsp, IN_AREA)
+        resolved = await lsp.code_action_resolve_async(action)
+    _, edit = _single_edit(resolved.edit)
+    assert ":param radius: The radius." in edit.new_text
+    assert ":raises ValueError: If radius is negative." in edit.new_text
+    assert "Args:" not in edit.new_text
+
+
+async def test_cancelling_the_bar_during_resolve_returns_the_action_without_an_edit(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.stall_before_headers(60.0, GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        (action,) = await _actions(lsp, IN_AREA)
+        pending = asyncio.ensure_future(lsp.code_action_resolve_async(action))
+        await asyncio.to_thread(scripted_openai.wait_for_requests, 1)
+        (token,) = lsp.progress_reports
+        lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+        resolved = await pending
+        messages = list(lsp.messages)
+    assert resolved.edit is None
+    assert messages == []
