@@ -28,6 +28,11 @@ both read the output the same way:
    document that already had errors.  A multi-line suggestion is first shortened line by line
    (up to eight times) to the longest prefix that passes.
 
+Before all of this, invisible and control characters are removed from the output (C0/C1
+controls other than tab and line breaks, bidi embeddings/overrides/isolates and marks, zero-width
+spaces, Unicode tag characters U+E0000-U+E007F, U+2028/U+2029): they can hide what the code
+does (Trojan Source) or smuggle text the user cannot see.
+
 Text before the cursor is never changed: the result is only ever inserted at the cursor.
 """
 
@@ -51,6 +56,10 @@ _FOLLOWING_LINES = 3
 _VALIDATION_ATTEMPTS = 8
 _TAB_WIDTH = 4
 _RUNAWAY_RE = re.compile(r"(.{3,}?)\1{4,}$")
+_INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e"
+    "\u2060\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+)
 
 
 @dataclass(frozen=True)
@@ -311,7 +320,7 @@ def postprocess(raw: str, doc: SourceDocument, offset: int, kind: CompletionKind
         return None
     offset = min(max(offset, 0), len(doc.text))
     site = _site(doc, offset)
-    lines = _prepare(raw, site)
+    lines = _prepare(_INVISIBLE_RE.sub("", raw), site)
     closer: str | None = None
     if kind is CompletionKind.SINGLE_LINE:
         lines = lines[:1]

@@ -151,6 +151,21 @@ def _comment_at(doc: SourceDocument, pos: int) -> SyntaxNode | None:
     return None
 
 
+def _plainly_code(doc: SourceDocument, stripped: str) -> bool:
+    """Whether a line (stripped) cannot hold the end of a comment: it starts with a word.
+
+    A cheap check before asking the tree (each ``parent`` step costs O(depth), which adds up
+    over thousands of nested definitions).
+    """
+    spec = doc.language
+    if spec is None or not (stripped[:1].isalnum() or stripped[:1] == "_"):
+        return False
+    block = spec.block_comment
+    return not stripped.startswith(spec.line_comment) and not (
+        block is not None and stripped.endswith(block[1])
+    )
+
+
 def _leading_comment(doc: SourceDocument, outer_start: int) -> str | None:
     lines = doc.lines
     text = doc.text
@@ -168,6 +183,8 @@ def _leading_comment(doc: SourceDocument, outer_start: int) -> str | None:
         if first is None and stripped.startswith("#["):
             row -= 1
             continue
+        if _plainly_code(doc, stripped):
+            break
         pos = lines.line_start(row) + len(line_text) - len(line_text.lstrip())
         comment = _comment_at(doc, pos)
         if comment is None:

@@ -58,8 +58,9 @@ class OpenDocument:
 
     @property
     def too_large(self) -> bool:
-        """Too big to analyse: kept as text, never sent to a model."""
-        return len(self.source.text) > MAX_ANALYSED_CHARS
+        """Too big to analyse, or binary (NUL bytes): kept as text, never sent to a model."""
+        text = self.source.text
+        return len(text) > MAX_ANALYSED_CHARS or "\x00" in text
 
     def offset_at(self, position: types.Position, encoding: Encoding) -> int:
         """Client position → code-point offset, clamped into the document."""
@@ -132,5 +133,8 @@ class DocumentStore:
     def _language(language_id: str, path: str | None, text: str) -> LanguageSpec | None:
         if len(text) > MAX_ANALYSED_CHARS:
             log.info("document too large to analyse (%d chars): %s", len(text), path)
+            return None
+        if "\x00" in text:
+            log.info("document holds NUL bytes (binary), not analysed: %s", path)
             return None
         return language_for(language_id, path)

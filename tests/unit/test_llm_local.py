@@ -356,3 +356,52 @@ async def test_real_embedded_model_completes_and_stops() -> None:
     finally:
         await model.stop()
     assert not alive(pid)
+
+
+async def test_killed_mid_request_is_restarted_once_and_answers_again(
+    fake_gguf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backend's embedded model dies while a request waits: one message, one restart."""
+    import server.backend as backend_module
+    from server.settings import resolve_settings
+
+    monkeypatch.setattr(backend_module, "embedded_available", lambda: (True, ""))
+    monkeypatch.setattr(backend_module, "embedded_model_path", lambda: None)
+    made: list[EmbeddedModel] = []
+
+    def stand_in(**kwargs: int) -> EmbeddedModel:
+        model = EmbeddedModel(
+            model_path=fake_gguf,
+            server_module=FAKE_SERVER,
+            extra_args=("--reply", "answer"),
+            extra_env={"PYTHONPATH": str(REPO)},
+            **kwargs,  # type: ignore[arg-type]
+        )
+        made.append(model)
+        return model
+
+    monkeypatch.setattr(backend_module, "EmbeddedModel", stand_in)
+    messages: list[str] = []
+    backend = backend_module.ModelBackend(
+        resolve_settings({}), lambda _level, message: messages.append(message), env={}
+    )
+    request = CompletionRequest("def f():\n    return ", "", 8)
+    try:
+        first = await backend.complete(request)
+        assert first is not None and first.text == "answer"
+        (model,) = made
+        pid = model.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # frozen: the next request waits for its answer
+        pending = asyncio.create_task(backend.complete(request))
+        assert await asyncio.to_thread(wait_until, lambda: backend.requests == 2)
+        os.killpg(pid, signal.SIGKILL)
+        assert await asyncio.wait_for(pending, 30) is None
+        assert len(messages) == 1 and messages[0].startswith("Grove:")
+        again = await asyncio.wait_for(backend.complete(request), 60)
+        assert again is not None and again.text == "answer"
+        assert model.restarts == 1 and model.pid != pid and not alive(pid)
+        assert messages[1:] == ["Grove: the model endpoint answers again."]
+    finally:
+        await backend.aclose()
+    assert all(not m.is_running() for m in made)
