@@ -1,4 +1,5 @@
-"""The ``grove`` command: ``serve`` (the language server), ``complete`` and ``docstring``.
+"""The ``grove`` command: ``serve`` (the language server), ``complete``, ``docstring``,
+``explain`` and ``review``.
 
 ``python -m server`` is ``grove serve``.
 """
@@ -21,12 +22,16 @@ from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.logs import configure_logging
 from server.settings import Settings, resolve_settings
+from server.transport import serve_stdio
 from server.workspace import WorkspaceIndex
 
 log = logging.getLogger("server.cli")
 
 _ROOT_MARKERS = (".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml", ".grove")
 _LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$")
+
+
+_LOG_LEVELS = ["error", "warning", "info", "debug", "trace"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_complete(args))
     if args.command == "docstring":
         return asyncio.run(_docstring(args))
+    if args.command == "explain":
+        return asyncio.run(_explain(args))
+    if args.command == "review":
+        return asyncio.run(_review(args))
     parser.print_help(sys.stderr)
     return 2
 
@@ -49,14 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
-    serve.add_argument("--log-level", default="info", choices=["error", "warning", "info", "debug"])
+    serve.add_argument("--log-level", default="info", choices=_LOG_LEVELS)
     complete = sub.add_parser("complete", help="print the inline completion at FILE:LINE:COL")
     complete.add_argument("location", help="FILE:LINE:COL, 1-based, COL in characters")
     complete.add_argument("--json", action="store_true", help="machine-readable output")
     complete.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
-    complete.add_argument(
-        "--log-level", default="warning", choices=["error", "warning", "info", "debug"]
-    )
+    complete.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
     docstring = sub.add_parser(
         "docstring", help="write the docstring of the definition at FILE:LINE"
     )
@@ -66,9 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     docstring.add_argument(
         "--settings", help="JSON object of grove settings (same keys as editors)"
     )
-    docstring.add_argument(
-        "--log-level", default="warning", choices=["error", "warning", "info", "debug"]
+    docstring.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
+    explain = sub.add_parser(
+        "explain", help="explain the code at FILE:LINE (its definition) or FILE:START-END"
     )
+    explain.add_argument(
+        "location", help="FILE:LINE (the definition there) or FILE:START-END, 1-based lines"
+    )
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
+    explain.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
+    review = sub.add_parser("review", help="review FILE with the model (LLM diagnostics)")
+    review.add_argument("location", metavar="FILE", help="the file to review")
+    review.add_argument("--json", action="store_true", help="machine-readable output")
+    review.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
+    review.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
     return parser
 
 
@@ -81,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
         host, _, port = args.tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        serve_stdio(server)
     return 0
 
 
@@ -128,6 +147,19 @@ def _project_root(path: Path) -> Path:
     return path.parent
 
 
+def _notify(level: str, message: str) -> None:
+    """Model and workspace messages go to stderr in the CLI."""
+    print(message, file=sys.stderr)
+
+
+def _workspace(path: Path, settings: Settings) -> tuple[WorkspaceIndex[FileFacts], RelatedContext]:
+    """The workspace index (rooted at the file's project) and its context engine."""
+    index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file, notify=_notify)
+    index.set_roots([str(_project_root(path.resolve()))])
+    index.set_excludes(settings.context_exclude)
+    return index, RelatedContext(index)
+
+
 async def _complete(args: argparse.Namespace) -> int:
     opened = _open(args, _LOCATION, "FILE:LINE:COL")
     if opened is None:
@@ -135,16 +167,9 @@ async def _complete(args: argparse.Namespace) -> int:
     path, match, source, settings = opened
     line = int(match["line"]) - 1
     offset = source.lines.offset_at(line, int(match["col"]) - 1)
-
-    def notify(level: str, message: str) -> None:
-        print(message, file=sys.stderr)
-
-    backend = ModelBackend(settings, notify)
+    backend = ModelBackend(settings, _notify)
     absolute = str(path.resolve())
-    index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file, notify=notify)
-    index.set_roots([str(_project_root(path.resolve()))])
-    index.set_excludes(settings.context_exclude)
-    related = RelatedContext(index)
+    index, related = _workspace(path, settings)
     engine = CompletionEngine(backend)
     engine.display_path = related.display_path
     if settings.context_cross_file:
@@ -193,15 +218,12 @@ async def _docstring(args: argparse.Namespace) -> int:
         return 2
     path, match, source, settings = opened
     line = min(max(int(match["line"]) - 1, 0), source.lines.line_count - 1)
-    line_text = source.lines.line_text(line)
-    offset = source.lines.line_start(line) + len(line_text) - len(line_text.lstrip())
-
-    def notify(level: str, message: str) -> None:
-        print(message, file=sys.stderr)
-
-    backend = ModelBackend(settings, notify)
+    offset = _line_indent_offset(source, line)
+    backend = ModelBackend(settings, _notify)
     try:
-        result = await generate_docstring(backend, source, offset, str(path))
+        result = await generate_docstring(
+            backend, source, offset, str(path), style=settings.docstring_style
+        )
     except DocstringError as error:
         print(f"grove: {error}", file=sys.stderr)
         return 1
@@ -238,6 +260,154 @@ async def _docstring(args: argparse.Namespace) -> int:
         why = "; ".join(result.problems) or "no usable model answer"
         print(f"grove: inserted a TODO skeleton ({why})", file=sys.stderr)
     return 0
+
+
+def _line_indent_offset(source: SourceDocument, line: int) -> int:
+    """The offset of the first non-blank character of ``line`` (its end when blank)."""
+    line_text = source.lines.line_text(line)
+    return source.lines.line_start(line) + len(line_text) - len(line_text.lstrip())
+
+
+_LINES_LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?:-(?P<end>\d+))?$")
+
+
+async def _explain(args: argparse.Namespace) -> int:
+    from server.explain import ExplainError, ExplainRequest, ExplanationStore, explain, refusal
+
+    opened = _open(args, _LINES_LOCATION, "FILE:LINE or FILE:START-END")
+    if opened is None:
+        return 2
+    path, match, source, settings = opened
+    lines = source.lines
+    first = int(match["line"]) - 1
+    last = int(match["end"]) - 1 if match["end"] else first
+    if not 0 <= first < lines.line_count or last < first:  # (lines are 1-based on the CLI)
+        print(
+            f"grove: {args.location!r} is not a range of lines in {path} "
+            f"({lines.line_count} lines)",
+            file=sys.stderr,
+        )
+        return 2
+    final = lines.line_count - 1
+    if final > 0 and not lines.line_text(final):
+        final -= 1  # the empty "line" after the file's last line break
+    last = min(last, final)  # a range past the end stops at the end
+    if match["end"]:
+        start, end = lines.line_start(first), lines.line_end(last)
+    else:
+        start = end = _line_indent_offset(source, first)
+    absolute = str(path.resolve())
+    backend = ModelBackend(settings, _notify)
+    index, related = _workspace(path, settings)
+    try:
+        why = refusal(source.text, absolute, index)
+        if why is not None:
+            print(f"grove: {why}", file=sys.stderr)
+            return 1
+        request = ExplainRequest(
+            source, start, end, path=absolute, shown_path=related.display_path(absolute)
+        )
+        result = await explain(backend, settings, request, ExplanationStore(), related=related)
+    except ExplainError as error:
+        print(f"grove: {error}", file=sys.stderr)
+        return 1
+    finally:
+        index.close()
+        await backend.aclose()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "file": str(path),
+                    "start": first + 1,
+                    "end": last + 1,
+                    "subject": result.subject,
+                    "summary": result.summary,
+                    "markdown": result.markdown,
+                    "omittedLines": result.omitted_lines,
+                    "model": backend.target.label,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(result.markdown)
+    return 0
+
+
+_FILE = re.compile(r"^(?P<path>.+)$")
+
+
+async def _review(args: argparse.Namespace) -> int:
+    from server.review import Reviewer
+
+    opened = _open(args, _FILE, "FILE")
+    if opened is None:
+        return 2
+    path, _match, source, settings = opened
+    absolute = str(path.resolve())
+    backend = ModelBackend(settings, _notify)
+    index, _related = _workspace(path, settings)
+    reviewer = Reviewer(backend, lambda: settings)
+    try:
+        report = await reviewer.review(absolute, source, absolute, index=index)
+        placed = reviewer.findings(absolute, source, absolute)
+    finally:
+        index.close()
+        await backend.aclose()
+    if report.skipped is not None:
+        print(f"grove: {report.skipped}", file=sys.stderr)
+        return 1
+    severity = {
+        p.finding.category: str(getattr(settings, f"review_severity_{p.finding.category}"))
+        for p in placed
+    }
+    placed = [p for p in placed if severity[p.finding.category] != "off"]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "file": str(path),
+                    "units": report.units,
+                    "requested": report.requested,
+                    "failed": report.failed,
+                    "proposed": report.proposed,
+                    "dropped": report.dropped,
+                    "findings": [
+                        {
+                            "line": p.line + 1,
+                            "column": p.column + 1,
+                            "endLine": p.end_line + 1,
+                            "endColumn": p.end_column + 1,
+                            "category": p.finding.category,
+                            "severity": severity[p.finding.category],
+                            "message": p.finding.message,
+                            "suggestion": p.finding.suggestion,
+                            "unit": p.unit,
+                            "quote": p.finding.quote[0],
+                        }
+                        for p in placed
+                    ],
+                    "model": backend.target.label,
+                    "error": reviewer.last_error if report.failed else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for p in placed:
+            finding = p.finding
+            tail = f" (suggestion: {finding.suggestion})" if finding.suggestion else ""
+            print(
+                f"{path}:{p.line + 1}:{p.column + 1}: {severity[finding.category]} "
+                f"[{finding.category}] {finding.message}{tail}"
+            )
+        print(
+            f"grove: {report.units} units, {report.requested} reviewed, {len(placed)} findings, "
+            f"{len(report.dropped)} dropped",
+            file=sys.stderr,
+        )
+    return 1 if report.failed and backend.last_error else 0
 
 
 if __name__ == "__main__":

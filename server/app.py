@@ -23,8 +23,11 @@ from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.documents import DocumentStore
+from server.explain import ExplanationStore
+from server.review import Reviewer
 from server.settings import Settings, resolve_settings
 from server.tasks import TaskRegistry
+from server.transport import GroveProtocol
 from server.workspace import WorkspaceIndex
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,7 @@ class GroveServer(LanguageServer):
     """Grove's language server and all of its state."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        super().__init__(name="grove", version=__version__)
+        super().__init__(name="grove", version=__version__, protocol_cls=GroveProtocol)
         self.documents = DocumentStore()
         self.tasks = TaskRegistry()
         self.initialization_options: object = None
@@ -52,6 +55,8 @@ class GroveServer(LanguageServer):
             analyze_file, notify=self.notify_from_any_thread
         )
         self.related_context = RelatedContext(self.workspace_index)
+        self.explanations = ExplanationStore()
+        self.reviewer = Reviewer(self.backend, lambda: self.settings)
         self.engine.related = self._related_blocks
         self.engine.display_path = self.related_context.display_path
 
@@ -125,7 +130,8 @@ class GroveServer(LanguageServer):
         self.settings = settings
         logging.getLogger("server").setLevel(settings.log_level.upper())
         logging.getLogger("analyzers").setLevel(settings.log_level.upper())
-        self.backend.configure(settings)
+        if self.backend.configure(settings):
+            self.reviewer.clear()
         self.workspace_index.set_excludes(settings.context_exclude)
 
 
@@ -134,7 +140,9 @@ def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
     from server.features import (
         code_actions,
         commands,
+        diagnostics,
         docstrings,
+        explain,
         inline_completion,
         lifecycle,
         sync,
@@ -142,7 +150,8 @@ def create_server(env: Mapping[str, str] | None = None) -> GroveServer:
     )
 
     server = GroveServer(env=env)
-    for feature in (lifecycle, sync, inline_completion, commands, docstrings, workspace):
+    features = (lifecycle, sync, inline_completion, commands, docstrings, explain, diagnostics)
+    for feature in (*features, workspace):
         feature.register(server)
-    code_actions.register(server, [docstrings.CODE_ACTIONS])
+    code_actions.register(server, [docstrings.CODE_ACTIONS, explain.CODE_ACTIONS])
     return server

@@ -10,12 +10,13 @@ held back while rate-limited, and the next success clears the state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
@@ -70,6 +71,70 @@ def resolve_target(settings: Settings, env: Mapping[str, str]) -> Target:
     return Target(base_url, model, mode, settings.endpoint_api_key_env, embedded=False)
 
 
+class Preempted(Exception):
+    """A background model call gave way to a foreground one; try it again later."""
+
+
+class PriorityGate:
+    """Foreground model calls (completions, commands) first; background ones (reviews) wait.
+
+    A background call starts only while no foreground call runs. A foreground call that starts
+    with ``preempt`` (the embedded model serves one request at a time) cancels the running
+    background calls, which then raise :class:`Preempted`.
+    """
+
+    def __init__(self) -> None:
+        self.foreground_calls = 0
+        self.background_calls = 0
+        self._idle: asyncio.Event | None = None
+        self._signals: set[asyncio.Future[None]] = set()
+
+    def _event(self) -> asyncio.Event:
+        if self._idle is None:
+            self._idle = asyncio.Event()
+            if not self.foreground_calls:
+                self._idle.set()
+        return self._idle
+
+    @contextlib.contextmanager
+    def foreground(self, *, preempt: bool) -> Iterator[None]:
+        """Hold background calls back while the block runs (and preempt running ones)."""
+        self.foreground_calls += 1
+        self._event().clear()
+        if preempt:
+            for signal in self._signals:
+                if not signal.done():
+                    signal.set_result(None)
+        try:
+            yield
+        finally:
+            self.foreground_calls -= 1
+            if not self.foreground_calls:
+                self._event().set()
+
+    async def background(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work()`` once no foreground call runs; :class:`Preempted` if one preempts it."""
+        while self.foreground_calls:
+            await self._event().wait()
+        signal: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        inner = asyncio.ensure_future(work())
+        self._signals.add(signal)
+        self.background_calls += 1
+        try:
+            waiters: set[asyncio.Future[Any]] = {inner, signal}
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._signals.discard(signal)
+            self.background_calls -= 1
+            if not inner.done():
+                inner.cancel()
+        if not inner.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await inner  # the HTTP stream is closed before the foreground call goes out
+            raise Preempted
+        return inner.result()
+
+
 class ModelBackend:
     """Owns the provider, the embedded model process and the fault gate."""
 
@@ -95,10 +160,13 @@ class ModelBackend:
         self._provider_base_url = ""
         self._closing: set[asyncio.Future[None]] = set()
         self._embedded_counter: LineTokenCounter | None = None
+        self.priority = PriorityGate()
 
     def configure(self, settings: Settings) -> bool:
         """Adopt new settings; returns True when the endpoint changed."""
         self._settings = settings
+        if self._provider is not None:
+            self._provider.redact_secrets = settings.privacy_redact_secrets
         target = resolve_target(settings, self._env)
         if target == self.target:
             return False
@@ -146,6 +214,7 @@ class ModelBackend:
             mode=target.mode,
             timeout_s=self._settings.completion_timeout_ms / 1000,
             name="embedded" if target.embedded else "endpoint",
+            redact_secrets=self._settings.privacy_redact_secrets,
         )
 
     async def _start_embedded(self) -> str:
@@ -190,7 +259,10 @@ class ModelBackend:
         self, request: CompletionRequest, should_stop: Callable[[str], bool] | None = None
     ) -> CompletionResult | None:
         """One model call through the fault gate; None when it failed or is held back."""
-        return await self._through_gate(lambda provider: provider.complete(request, should_stop))
+        with self.priority.foreground(preempt=self.target.embedded):
+            return await self._through_gate(
+                lambda provider: provider.complete(request, should_stop)
+            )
 
     async def generate_text(
         self,
@@ -200,19 +272,55 @@ class ModelBackend:
         use_chat: bool,
         stop: tuple[str, ...] = (),
         temperature: float = 0.0,
+        on_text: Callable[[str], None] | None = None,
     ) -> str | None:
         """Raw text for an instruction (chat endpoint, or the messages joined as one prompt).
 
         Same fault gate as :meth:`complete`; None when the call failed or is held back.
+        ``on_text`` is called with the whole text so far while the answer streams in (the
+        returned text is the final word: it may be shorter, e.g. cut at a stop sequence).
+        """
+        result = await self.generate_result(
+            messages,
+            max_tokens,
+            use_chat=use_chat,
+            stop=stop,
+            temperature=temperature,
+            on_text=on_text,
+        )
+        return None if result is None else result.text
+
+    async def generate_result(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        *,
+        use_chat: bool,
+        stop: tuple[str, ...] = (),
+        temperature: float = 0.0,
+        on_text: Callable[[str], None] | None = None,
+        response_format: Mapping[str, object] | None = None,
+        background: bool = False,
+    ) -> CompletionResult | None:
+        """:meth:`generate_text` with the ``finish_reason`` (truncation) and two options.
+
+        ``response_format`` goes into a chat request as given (constrained decoding).
+        ``background`` calls (reviews) wait while a foreground call runs and, on the embedded
+        model, give way to one that starts: they raise :class:`Preempted`.
         """
 
-        def call(provider: OpenAIProvider) -> Awaitable[str]:
+        def call(provider: OpenAIProvider) -> Awaitable[CompletionResult]:
             if use_chat:
-                return provider.chat(messages, max_tokens, temperature)
+                return provider.chat_result(
+                    messages, max_tokens, temperature, on_text, response_format
+                )
             prompt = "\n\n".join(m["content"] for m in messages)
-            return provider.generate(prompt, max_tokens, stop, temperature)
+            return provider.generate_result(prompt, max_tokens, stop, temperature, on_text)
 
-        return await self._through_gate(call)
+        if background:
+            return await self.priority.background(lambda: self._through_gate(call))
+        with self.priority.foreground(preempt=self.target.embedded):
+            return await self._through_gate(call)
 
     async def _through_gate(self, call: Callable[[OpenAIProvider], Awaitable[T]]) -> T | None:
         """Run ``call`` unless the fault gate holds requests back; report failures once."""

@@ -1,6 +1,8 @@
 """Logging set-up: stderr always, and the editor's log (``window/logMessage``) when serving.
 
-stdout is the LSP transport, so no handler here ever writes to it.
+stdout is the LSP transport, so no handler here ever writes to it. Levels are the standard ones
+plus ``trace`` (:data:`~server.llm.openai_provider.TRACE`, below debug), the only level at which
+request bodies — redacted prompts — are logged; the editor's log gets info and above.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import threading
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+
+from server.llm.openai_provider import TRACE
+
+__all__ = ["TRACE", "EditorLogHandler", "configure_logging"]
 
 _LEVELS = {
     logging.ERROR: types.MessageType.Error,

@@ -50,8 +50,19 @@ class Settings:
     context_budget_tokens: int = 1024
     context_cross_file: bool = True
     context_exclude: tuple[str, ...] = ()
+    docstring_style: str = "auto"
     embedded_threads: int = 0
     embedded_context_size: int = 2048
+    explain_show: str = "auto"
+    review_trigger: str = "onSave"
+    review_idle_ms: int = 2000
+    review_max_in_flight: int = 2
+    review_constrained_decoding: str = "auto"
+    review_severity_bug: str = "warning"
+    review_severity_risk: str = "information"
+    review_severity_smell: str = "information"
+    review_severity_style: str = "hint"
+    privacy_redact_secrets: bool = True
     log_level: str = "info"
     problems: tuple[str, ...] = field(default=(), compare=False)
 

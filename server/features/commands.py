@@ -13,11 +13,12 @@ def register(server: GroveServer) -> None:
 
 
 def status(ls: GroveServer, *args: object) -> dict[str, object]:
-    """Model target, last error, request counters and cache hit rate."""
+    """Model target, last error, request counters, cache hit rate and the review queue."""
     return {
         **ls.backend.status(),
         "documents": len(ls.documents),
         "inFlight": ls.tasks.in_flight,
+        "pendingHandlers": len(ls.protocol._request_futures),
         "upstreamRequests": ls.tasks.upstream_started,
         "superseded": ls.tasks.superseded_count,
         "continued": ls.tasks.continued_count,
@@ -27,4 +28,8 @@ def status(ls: GroveServer, *args: object) -> dict[str, object]:
         "encoding": ls.encoding,
         "completionEnabled": ls.settings.completion_enabled,
         "workspaceIndex": ls.workspace_index.stats(),
+        "reviewQueue": ls.reviewer.queue_length,
+        "reviewInFlight": ls.reviewer.in_flight,
+        "reviewRequests": ls.reviewer.requests,
+        "reviewLastError": ls.reviewer.last_error,
     }

@@ -107,7 +107,10 @@ async def suggest_at(
     """Cached suggestion, or a debounced model call that a newer request can supersede.
 
     A speculative call (nobody is waiting yet) skips the debounce and the hit-rate count.
+    Nothing is sent for a secret or ignored file (built-in patterns, ignore files, excludes).
     """
+    if document.path is not None and ls.workspace_index.is_ignored(document.path):
+        return None
     key = document.uri
     version = document.version
     text = document.source.text

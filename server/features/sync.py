@@ -1,4 +1,4 @@
-"""Text synchronisation: didOpen, didChange (incremental), didClose."""
+"""Text synchronisation: didOpen, didChange (incremental), didSave, didClose."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lsprotocol import types
 from server.app import GroveServer
 from server.completion_cache import typed_forward
 from server.documents import uri_to_path
+from server.features import diagnostics
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,7 @@ def register(server: GroveServer) -> None:
     """Wire document synchronisation handlers."""
     server.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
     server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(did_save)
     server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
 
 
@@ -28,6 +30,7 @@ def did_open(ls: GroveServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.workspace_index.note_open(document.path, document.source.text)
         if ls.settings.context_cross_file and not document.too_large:
             ls.related_context.prefetch(document.source, document.path)
+    diagnostics.document_opened(ls, document)
 
 
 def did_change(ls: GroveServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -39,12 +42,23 @@ def did_change(ls: GroveServer, params: types.DidChangeTextDocumentParams) -> No
     ls.tasks.keep_useful(document.uri, lambda context: typed_forward(context[0], context[1], text))
     if document.path is not None:
         ls.workspace_index.note_change(document.path, text)
+    diagnostics.document_changed(ls, document)
+
+
+def did_save(ls: GroveServer, params: types.DidSaveTextDocumentParams) -> None:
+    """Re-read a saved ignore file; run the triggers that wait for a save (the review)."""
+    path = uri_to_path(params.text_document.uri)
+    if path is not None:
+        # Clients without file watchers tell Grove about ignore-file edits only by saving them.
+        ls.workspace_index.file_changed(path, "changed")
+    diagnostics.document_saved(ls, params.text_document.uri)
 
 
 def did_close(ls: GroveServer, params: types.DidCloseTextDocumentParams) -> None:
     """Stop tracking a document and cancel its in-flight work."""
     uri = params.text_document.uri
     ls.tasks.cancel(uri)
+    diagnostics.document_closed(ls, uri)
     ls.engine.cache.forget(uri)
     ls.related_context.forget(uri)
     ls.documents.close(uri)

@@ -13,6 +13,14 @@ sent as ``null``), raw-dict chunks that tolerate the quirks of non-OpenAI server
 dependency on version-specific parameter types of the ``openai`` package. Auth, base URL,
 timeouts and SSE decoding remain the client's.
 
+Privacy: :meth:`OpenAIProvider._run` is the one place every generation request passes through
+(completions in every mode, chat, plain prompts), so it is where inline secrets are redacted
+(:mod:`analyzers.redact`, on unless ``redact_secrets`` is off) in the prompt, suffix and message
+texts of the body, and where an answer that repeats one of that request's placeholders is
+rejected (text ``""``, ``finish_reason="rejected"``), so redacted text never reaches the user's
+file. Token-count requests are redacted too. Prompts are logged only at :data:`TRACE` (the
+``trace`` log level), after redaction; lower levels log sizes, never text.
+
 Truncated streams: a stream cut at the transport level (connection dropped, incomplete chunked
 body) raises :class:`BadResponse`; a stream that ends cleanly without a ``finish_reason``
 returns its text with ``finish_reason=None``.
@@ -32,6 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 import openai
 from openai import AsyncStream
 
+from analyzers.redact import Redactor, contains_placeholder
 from server.llm.provider import (
     BadResponse,
     CompletionRequest,
@@ -61,7 +70,11 @@ from server.llm.waiting import wait_within
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OpenAIProvider"]
+__all__ = ["TRACE", "OpenAIProvider"]
+
+TRACE = logging.DEBUG - 5
+"""Log level below DEBUG at which request bodies (redacted prompts) are logged."""
+logging.addLevelName(TRACE, "TRACE")
 
 _OUTPUT_CHARS_PER_TOKEN = 8
 _MIN_OUTPUT_CHARS = 64
@@ -128,6 +141,36 @@ def _as_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _observer(on_text: Callable[[str], None] | None) -> Callable[[str], bool] | None:
+    """A ``should_stop`` hook that reports the text so far to ``on_text`` and never stops."""
+    if on_text is None:
+        return None
+
+    def observe(text: str) -> bool:
+        on_text(text)
+        return False
+
+    return observe
+
+
+def _redacted_body(body: Mapping[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """``body`` with its prompt, suffix and message texts redacted (one numbering for all)."""
+    redacted = dict(body)
+    for key in ("prompt", "suffix"):
+        value = body.get(key)
+        if isinstance(value, str):
+            redacted[key] = redactor.redact(value).text
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        redacted["messages"] = [
+            {**message, "content": redactor.redact(message["content"]).text}
+            if isinstance(message, Mapping) and isinstance(message.get("content"), str)
+            else message
+            for message in messages
+        ]
+    return redacted
+
+
 class _Chunk:
     """The parts of one streamed (or whole) answer Grove uses."""
 
@@ -177,8 +220,11 @@ class OpenAIProvider:
         connect_timeout_s: float = 2.0,
         name: str = "openai",
         max_duration_s: float | None = None,
+        redact_secrets: bool = True,
     ) -> None:
         self.name = name
+        self.redact_secrets = redact_secrets
+        """Replace inline secrets in every request by placeholders (see the module docstring)."""
         self.model = model
         self.requested_mode = mode
         try:
@@ -227,24 +273,66 @@ class OpenAIProvider:
         return await self._run(path, body, stops, request, should_stop)
 
     async def chat(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        on_text: Callable[[str], None] | None = None,
     ) -> str:
-        """The raw text of one ``/chat/completions`` answer (streamed, same bounds and errors)."""
+        """The raw text of one ``/chat/completions`` answer (streamed, same bounds and errors).
+
+        ``on_text`` is called with the whole text so far each time a streamed chunk adds to it.
+        """
+        result = await self.chat_result(messages, max_tokens, temperature, on_text=on_text)
+        return result.text
+
+    async def chat_result(
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        temperature: float = 0.0,
+        on_text: Callable[[str], None] | None = None,
+        response_format: Mapping[str, object] | None = None,
+    ) -> CompletionResult:
+        """:meth:`chat`, with the ``finish_reason``; ``response_format`` is sent as given."""
         body: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
         if _REASONING_MODEL.search(self.model.lower().rsplit("/", 1)[-1]):
             body["max_completion_tokens"] = max_tokens + _REASONING_ALLOWANCE
         else:
             body["max_tokens"] = max_tokens
             body["temperature"] = temperature
+        if response_format is not None:
+            body["response_format"] = dict(response_format)
         request = CompletionRequest(prefix="", suffix="", max_tokens=max_tokens)
         log.debug("%s: POST /chat/completions (raw) max_tokens=%d", self.name, max_tokens)
-        result = await self._run("/chat/completions", body, (), request, None, verbatim=True)
-        return result.text
+        return await self._run(
+            "/chat/completions", body, (), request, _observer(on_text), verbatim=True
+        )
 
     async def generate(
-        self, prompt: str, max_tokens: int, stop: tuple[str, ...] = (), temperature: float = 0.0
+        self,
+        prompt: str,
+        max_tokens: int,
+        stop: tuple[str, ...] = (),
+        temperature: float = 0.0,
+        on_text: Callable[[str], None] | None = None,
     ) -> str:
-        """The raw text of one plain ``/completions`` answer for ``prompt``."""
+        """The raw text of one plain ``/completions`` answer for ``prompt``.
+
+        ``on_text`` is called with the whole text so far each time a streamed chunk adds to it.
+        """
+        result = await self.generate_result(prompt, max_tokens, stop, temperature, on_text)
+        return result.text
+
+    async def generate_result(
+        self,
+        prompt: str,
+        max_tokens: int,
+        stop: tuple[str, ...] = (),
+        temperature: float = 0.0,
+        on_text: Callable[[str], None] | None = None,
+    ) -> CompletionResult:
+        """:meth:`generate`, with the ``finish_reason``."""
         body: dict[str, Any] = {
             "model": self.model,
             "prompt": prompt,
@@ -256,8 +344,9 @@ class OpenAIProvider:
             body["stop"] = list(stop)
         request = CompletionRequest(prefix="", suffix="", max_tokens=max_tokens)
         log.debug("%s: POST /completions (raw) max_tokens=%d", self.name, max_tokens)
-        result = await self._run("/completions", body, stop, request, None, verbatim=True)
-        return result.text
+        return await self._run(
+            "/completions", body, stop, request, _observer(on_text), verbatim=True
+        )
 
     async def tokenize(self, text: str) -> list[int] | None:
         """Token ids from a llama.cpp-style server, or None when unsupported (never raises)."""
@@ -268,6 +357,8 @@ class OpenAIProvider:
         )
         origin = _origin(self.base_url)
         for route in routes:
+            if self.redact_secrets:
+                text = Redactor().redact(text).text
             body = {"input": text} if route == "/extras/tokenize" else {"content": text}
             try:
                 data = await wait_within(
@@ -368,6 +459,12 @@ class OpenAIProvider:
         *,
         verbatim: bool = False,
     ) -> CompletionResult:
+        """Send ``body`` (redacted) and read the answer; reject one repeating a placeholder."""
+        redactor = Redactor()
+        if self.redact_secrets:
+            body = _redacted_body(body, redactor)
+        if log.isEnabledFor(TRACE):
+            log.log(TRACE, "%s: POST %s %s", self.name, path, json.dumps(body, ensure_ascii=False))
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + self._max_duration_s
@@ -391,21 +488,26 @@ class OpenAIProvider:
             if "event-stream" not in content_type and (
                 "json" in content_type or "html" in content_type
             ):
-                return await self._read_whole(
+                result = await self._read_whole(
                     stream, content_type, stops, request, verbatim=verbatim
                 )
-            result = await self._read_stream(
-                stream, deadline, stops, request, should_stop, verbatim=verbatim
-            )
-            return replace(
-                result,
-                first_token_s=None
-                if result.first_token_s is None
-                else result.first_token_s - started,
-                total_s=loop.time() - started,
-            )
+            else:
+                result = await self._read_stream(
+                    stream, deadline, stops, request, should_stop, verbatim=verbatim
+                )
+                result = replace(
+                    result,
+                    first_token_s=None
+                    if result.first_token_s is None
+                    else result.first_token_s - started,
+                    total_s=loop.time() - started,
+                )
         finally:
             await self._close(stream)
+        if redactor.placeholders and contains_placeholder(result.text, redactor.placeholders):
+            log.info("%s: the answer repeats a redacted secret's placeholder; rejected", self.name)
+            return replace(result, text="", finish_reason="rejected")
+        return result
 
     async def _read_stream(
         self,

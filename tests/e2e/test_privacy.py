@@ -187,6 +187,31 @@ async def test_ignore_file_edits_apply_without_a_restart(
         assert len(scripted_openai.completion_requests) == 2
 
 
+async def test_saving_an_ignore_file_applies_it_without_file_watchers(
+    scripted_openai: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.py"
+    text = "a = \nb = \n"
+    notes.write_text(text)
+    groveignore = tmp_path / ".groveignore"
+    async with grove_client(
+        endpoint_options(scripted_openai.base_url), root_uri=tmp_path.as_uri()
+    ) as lsp:
+        open_document(lsp, notes.as_uri(), "python", text)
+        await inline_at(lsp, notes.as_uri(), 0, 4)
+        assert len(scripted_openai.completion_requests) == 1
+
+        groveignore.write_text("notes.py\n")  # edited and saved in the editor
+        lsp.text_document_did_save(
+            types.DidSaveTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=groveignore.as_uri())
+            )
+        )
+        ignored = await inline_at(lsp, notes.as_uri(), 1, 4)
+    assert not_shown(ignored)
+    assert len(scripted_openai.completion_requests) == 1
+
+
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [

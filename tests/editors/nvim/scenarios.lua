@@ -102,24 +102,50 @@ function S.tab_falls_through(t, c)
   t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
 end
 
+--- The floating windows on screen.
+local function floats()
+  local found = {}
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(win).relative ~= '' then
+      found[#found + 1] = win
+    end
+  end
+  return found
+end
+
 --- :GroveStatus opens a float with the server's status.
 function S.status(t, c)
   open(t, c.file)
-  local function floats()
-    local found = {}
-    for _, win in ipairs(vim.api.nvim_list_wins()) do
-      if vim.api.nvim_win_get_config(win).relative ~= '' then
-        found[#found + 1] = win
-      end
-    end
-    return found
-  end
   vim.cmd('GroveStatus')
   local win = t.wait(10000, function()
     return floats()[1]
   end, 'the status float')
   t.result.float = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
   t.result.status = require('grove').last_status
+end
+
+--- :GroveDocstring with the cursor in a function writes its docstring into the buffer.
+function S.docstring(t, c)
+  open(t, c.file)
+  vim.api.nvim_win_set_cursor(0, { c.line, c.col })
+  local before = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  t.result.before = before
+  vim.cmd('GroveDocstring')
+  t.wait(30000, function()
+    return vim.api.nvim_buf_line_count(0) > #before
+  end, 'the docstring edit')
+  t.result.lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
+--- :GroveExplain with the cursor in a function opens a float with the explanation.
+function S.explain(t, c)
+  open(t, c.file)
+  vim.api.nvim_win_set_cursor(0, { c.line, c.col })
+  vim.cmd('GroveExplain')
+  local win = t.wait(30000, function()
+    return floats()[1]
+  end, 'the explanation float')
+  t.result.float = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
 end
 
 --- :checkhealth grove
@@ -143,7 +169,12 @@ end
 --- A command whose server command is not offered prints a clear message and sends nothing.
 function S.unsupported(t, c)
   local _, client = open(t, c.file)
-  t.result.server_commands = client.server_capabilities.executeCommandProvider.commands
+  local provider = client.server_capabilities.executeCommandProvider
+  t.result.server_commands = vim.deepcopy(provider.commands)
+  -- Play an older server that does not offer the command.
+  provider.commands = vim.tbl_filter(function(name)
+    return name ~= c.hide
+  end, provider.commands)
   local before = #t.messages
   local sent = {}
   local request = client.request
