@@ -272,7 +272,8 @@ _LINES_LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?:-(?P<end>\d+))?$")
 
 
 async def _explain(args: argparse.Namespace) -> int:
-    from server.explain import ExplainError, ExplainRequest, ExplanationStore, explain, refusal
+    from server.explain import ExplainError, ExplainRequest, ExplanationStore, explain
+    from server.refusal import refusal
 
     opened = _open(args, _LINES_LOCATION, "FILE:LINE or FILE:START-END")
     if opened is None:

@@ -23,8 +23,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from pathlib import PurePath
-from typing import Any
 
 from analyzers.explain import (
     FixEdit,
@@ -35,7 +33,6 @@ from analyzers.explain import (
     display_answer,
     extract_fix,
     fit_blocks,
-    looks_binary,
     neighbourhood,
     own_definitions,
     scope_headers,
@@ -46,10 +43,8 @@ from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
 from server.context_sources import RelatedContext
 from server.docstrings import use_chat_endpoint
-from server.documents import MAX_ANALYSED_CHARS
 from server.llm.templates import render_prompt
 from server.settings import Settings
-from server.workspace import WorkspaceIndex
 
 log = logging.getLogger(__name__)
 
@@ -173,27 +168,6 @@ class ExplanationStore:
 
     def __len__(self) -> int:
         return len(self._answers)
-
-
-def refusal(text: str, path: str | None, index: WorkspaceIndex[Any] | None) -> str | None:
-    """Why this file must not be sent to a model (secret, ignored, binary, huge), else None."""
-    name = PurePath(path).name if path else "this document"
-    if path is not None and index is not None:
-        if index.is_secret(path):
-            return (
-                f"Grove does not send {name} to a model: it looks like a secret file "
-                "(keys, credentials, .env)."
-            )
-        if index.is_ignored(path):
-            return (
-                f"Grove does not send {name} to a model: it is excluded by .gitignore, "
-                ".groveignore or grove.context.exclude."
-            )
-    if looks_binary(text):
-        return f"Grove does not send {name} to a model: it looks like a binary file."
-    if len(text) > MAX_ANALYSED_CHARS:
-        return f"Grove does not send {name} to a model: it is too large to analyse."
-    return None
 
 
 def _budgets(backend: ModelBackend, settings: Settings) -> tuple[int, int]:

@@ -40,8 +40,8 @@ from analyzers.review_answers import (
 )
 from server.backend import ModelBackend, Preempted
 from server.docstrings import use_chat_endpoint
-from server.explain import refusal
 from server.llm.templates import render_prompt
+from server.refusal import refusal
 from server.settings import Settings
 from server.workspace import WorkspaceIndex
 

@@ -22,9 +22,9 @@ from server.app import GroveServer
 from server.cancellation import cancel_with_the_request
 from server.docstrings import DocstringError, DocstringResult, generate_docstring
 from server.documents import OpenDocument
-from server.explain import refusal
 from server.features.code_actions import CodeActionProvider
 from server.progress import WorkProgress
+from server.refusal import refusal
 
 log = logging.getLogger(__name__)
 

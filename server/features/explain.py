@@ -39,10 +39,10 @@ from server.explain import (
     Explanation,
     StoredFix,
     explain,
-    refusal,
 )
 from server.features.code_actions import CodeActionProvider, wanted
 from server.progress import WorkProgress
+from server.refusal import refusal
 
 log = logging.getLogger(__name__)
 
