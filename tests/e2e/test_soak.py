@@ -13,7 +13,9 @@ from benchmarks.soak import soak
 def test_small_soak_leaves_no_descriptors_or_work_behind() -> None:
     result = soak(edits=500, completions=100, documents=20)
     assert result["fd_growth"] <= 0, result
-    assert result["thread_growth"] <= 0, result
+    # Thread pools start workers lazily up to their limit (one more under load is not a leak);
+    # a leak grows with the work: 20 documents and 100 completions would add many.
+    assert result["thread_growth"] <= 2, result
     assert result["status_after"] == {
         "documents": 1,
         "inFlight": 0,
