@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
 from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
-from server.llm.openai_provider import OpenAIProvider
+from server.llm.openai_provider import Limits, OpenAIProvider
 from server.llm.provider import (
     CompletionRequest,
     CompletionResult,
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+JOB_DURATION_FACTOR = 4
+"""A docstring, explanation or review may run this many times `grove.endpoint.jobTimeoutMs`."""
 
 Notify = Callable[[str, str], None]
 """(level, message) → shown to the user; level is "error", "warning" or "info"."""
@@ -309,13 +311,16 @@ class ModelBackend:
         model, give way to one that starts: they raise :class:`Preempted`.
         """
 
+        job = self._settings.endpoint_job_timeout_ms / 1000
+        limits = Limits(stall_s=job, max_duration_s=JOB_DURATION_FACTOR * job)
+
         def call(provider: OpenAIProvider) -> Awaitable[CompletionResult]:
             if use_chat:
                 return provider.chat_result(
-                    messages, max_tokens, temperature, on_text, response_format
+                    messages, max_tokens, temperature, on_text, response_format, limits
                 )
             prompt = "\n\n".join(m["content"] for m in messages)
-            return provider.generate_result(prompt, max_tokens, stop, temperature, on_text)
+            return provider.generate_result(prompt, max_tokens, stop, temperature, on_text, limits)
 
         if background:
             return await self.priority.background(lambda: self._through_gate(call))

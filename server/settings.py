@@ -39,6 +39,7 @@ class Settings:
 
     endpoint_base_url: str | None = None
     endpoint_api_key_env: str = "OPENAI_API_KEY"
+    endpoint_job_timeout_ms: int = 60000
     model: str = ""
     completion_enabled: bool = True
     completion_mode: str = "auto"

@@ -9,9 +9,11 @@ carrying the ``WorkspaceEdit``, applied only when the user picks it).
 The commands ``grove.explain`` (``[uri, range|position]`` or one ``{textDocument, range |
 position}`` object) and ``grove.explainDiagnostic`` (``[uri, diagnostic]`` or one
 ``{textDocument, diagnostic}`` object) return the Markdown as a plain string. While the model
-writes, ``$/progress`` reports carry the tail of the text so far. ``grove.explain.show`` adds a
-Markdown document (``window/showDocument`` of a file under the OS temp directory) or a
-``window/showMessage`` summary for clients that drop command results.
+writes, ``$/progress`` reports carry the tail of the text so far, and a client that put
+``"stream": token`` in the object gets ``grove/explanationProgress`` notifications
+``{token, markdown}`` with the whole sanitised text so far, to render as it grows.
+``grove.explain.show`` adds a Markdown document (``window/showDocument`` of a file under the OS
+temp directory) or a ``window/showMessage`` summary for clients that drop command results.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,9 @@ EXPLAIN_DIAGNOSTIC = "grove.explainDiagnostic"
 CODE_KIND = types.CodeActionKind.Empty
 DIAGNOSTIC_KIND = types.CodeActionKind.QuickFix
 VIA_CODE_ACTION = "codeAction"
+STREAM_NOTIFICATION = "grove/explanationProgress"
 _PROGRESS_CHARS = 160
+_MAX_TOKEN = 200
 _KEPT_DOCUMENTS = 20
 _SEVERITIES = {1: "error", 2: "warning", 3: "information", 4: "hint"}
 _REQUEST_FAILED = int(types.LSPErrorCodes.RequestFailed.value)
@@ -152,8 +157,9 @@ async def resolve_code_action(ls: GroveServer, action: types.CodeAction) -> type
 
 async def explain_command(ls: GroveServer, *args: Any) -> str:
     """Explain the selection, else the definition at the position; return the Markdown."""
-    uri, where, via = _unpack(args, EXPLAIN, ("range", "position"))
-    document = _document(ls, uri)
+    call = _unpack(args, EXPLAIN, ("range", "position"))
+    document = _document(ls, call.uri)
+    where = call.value
     if "start" in where:
         rng = _parse_range(where)
     else:
@@ -161,17 +167,17 @@ async def explain_command(ls: GroveServer, *args: Any) -> str:
         rng = types.Range(start=position, end=position)
     start = document.offset_at(rng.start, ls.encoding)
     end = document.offset_at(rng.end, ls.encoding)
-    return await _run(ls, document, start, end, None, via)
+    return await _run(ls, document, start, end, None, call)
 
 
 async def explain_diagnostic_command(ls: GroveServer, *args: Any) -> str:
     """Explain one diagnostic (likely cause, suggested fix); return the Markdown."""
-    uri, raw, via = _unpack(args, EXPLAIN_DIAGNOSTIC, ("diagnostic",))
-    document = _document(ls, uri)
-    diagnostic = _parse_diagnostic(raw)
+    call = _unpack(args, EXPLAIN_DIAGNOSTIC, ("diagnostic",))
+    document = _document(ls, call.uri)
+    diagnostic = _parse_diagnostic(call.value)
     start = document.offset_at(diagnostic.range.start, ls.encoding)
     end = document.offset_at(diagnostic.range.end, ls.encoding)
-    return await _run(ls, document, start, end, diagnostic, via)
+    return await _run(ls, document, start, end, diagnostic, call)
 
 
 def _document(ls: GroveServer, uri: str) -> OpenDocument:
@@ -187,7 +193,7 @@ async def _run(
     start: int,
     end: int,
     diagnostic: types.Diagnostic | None,
-    via: bool,
+    call: _Call,
 ) -> str:
     """Explain, with progress and delivery; errors become one clear JSON-RPC error."""
     cancel_with_the_request(ls)
@@ -227,10 +233,10 @@ async def _run(
                 request,
                 ls.explanations,
                 related=ls.related_context,
-                on_text=lambda text: progress.report(_progress_line(text)),
+                on_text=lambda text: _on_text(ls, progress, call.stream, text),
             )
     except ExplainError as error:
-        if via:
+        if call.via and call.stream is None:  # a streaming client shows the error itself
             ls.notify_user("warning", f"Grove: {error}")
         raise JsonRpcException(message=str(error), code=_REQUEST_FAILED) from None
     log.info("explained %s (cached=%s)", result.subject, result.cached)
@@ -241,7 +247,7 @@ async def _run(
             ls.explanations.remember_fix(key, StoredFix(version, result.fix, title))
         else:
             ls.explanations.remember_fix(key, None)
-    await _deliver(ls, result, via)
+    await _deliver(ls, result, call)
     return result.markdown
 
 
@@ -250,6 +256,13 @@ def _refused(ls: GroveServer, document: OpenDocument) -> str | None:
     if why is None and document.too_large:
         return "Grove does not send this document to a model: it is too large to analyse."
     return why
+
+
+def _on_text(ls: GroveServer, progress: WorkProgress, stream: str | None, text: str) -> None:
+    """Relay the text so far: its tail to the progress bar, all of it to a streaming client."""
+    progress.report(_progress_line(text))
+    if stream is not None:
+        ls.protocol.notify(STREAM_NOTIFICATION, {"token": stream, "markdown": text})
 
 
 def _progress_line(text: str) -> str:
@@ -263,11 +276,12 @@ def _progress_line(text: str) -> str:
 # ---------------------------------------------------------------------------------- delivery
 
 
-async def _deliver(ls: GroveServer, result: Explanation, via: bool) -> None:
+async def _deliver(ls: GroveServer, result: Explanation, call: _Call) -> None:
     """Show the explanation besides the command result, as ``grove.explain.show`` says."""
     mode = ls.settings.explain_show
     if mode == "auto":
-        mode = "document" if via else "result"
+        # A client that streams the text renders it; one that ran a code action may drop results.
+        mode = "document" if call.via and call.stream is None else "result"
     heading = f"Explanation of the {result.subject}"
     if mode == "document":
         if _supports_show_document(ls) and await _show_document(ls, heading, result.markdown):
@@ -321,21 +335,35 @@ async def _show_document(ls: GroveServer, heading: str, markdown: str) -> bool:
 # ---------------------------------------------------------------------------- (un)packing
 
 
-def _unpack(args: Any, command: str, keys: tuple[str, ...]) -> tuple[str, Any, bool]:
-    """(uri, the first of ``keys`` present, whether started from a code action).
+@dataclass(frozen=True)
+class _Call:
+    """One explain command's arguments."""
+
+    uri: str
+    value: dict[str, Any]
+    via: bool
+    """Started from a code action."""
+    stream: str | None
+    """The client's token for ``grove/explanationProgress``, if it wants the text as it grows."""
+
+
+def _unpack(args: Any, command: str, keys: tuple[str, ...]) -> _Call:
+    """The URI, the first of ``keys`` present, ``via`` and ``stream``.
 
     Accepted: ``[uri, value]`` and one object ``{"textDocument": {"uri"} | "uri", key: value,
-    "via"?}`` (alone or as the single argument).
+    "via"?, "stream"?}`` (alone or as the single argument).
     """
     data = args
     while isinstance(data, (list, tuple)) and len(data) == 1:
         data = data[0]
+    stream: Any = None
     try:
         if isinstance(data, dict):
             document = data.get("textDocument")
             uri = document["uri"] if isinstance(document, dict) else data["uri"]
             value = next((data[k] for k in keys if data.get(k) is not None), None)
             via = data.get("via") == VIA_CODE_ACTION
+            stream = data.get("stream")
         else:
             uri, value, via = data[0], data[1], False
     except (KeyError, IndexError, TypeError):
@@ -348,7 +376,11 @@ def _unpack(args: Any, command: str, keys: tuple[str, ...]) -> tuple[str, Any, b
         raise JsonRpcInvalidParams(
             message=f"{command} expects a document URI and a {' or '.join(keys)}"
         )
-    return uri, value, via
+    if stream is not None and not (isinstance(stream, str) and 0 < len(stream) <= _MAX_TOKEN):
+        raise JsonRpcInvalidParams(
+            message=f'"stream" must be a string of 1 to {_MAX_TOKEN} characters'
+        )
+    return _Call(uri, value, via, stream)
 
 
 def _parse_position(raw: Any) -> types.Position:

@@ -33,7 +33,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -206,6 +206,14 @@ class _Chunk:
                 return
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How long one call may wait for output (headers and between chunks) and run in all."""
+
+    stall_s: float
+    max_duration_s: float
+
+
 class OpenAIProvider:
     """A :class:`~server.llm.provider.Provider` for OpenAI-compatible HTTP endpoints."""
 
@@ -236,7 +244,10 @@ class OpenAIProvider:
         self._api_key = api_key or None
         self._timeout_s = timeout_s
         self._connect_timeout_s = connect_timeout_s
-        self._max_duration_s = max_duration_s if max_duration_s is not None else 4 * timeout_s
+        self.limits = Limits(
+            timeout_s, max_duration_s if max_duration_s is not None else 4 * timeout_s
+        )
+        """The bounds of completion calls; generation calls may bring their own."""
         self._tokenize_route: str | None = None
         self._tokenize_unsupported = False
         if urlsplit(base_url).scheme not in ("http", "https"):
@@ -293,8 +304,12 @@ class OpenAIProvider:
         temperature: float = 0.0,
         on_text: Callable[[str], None] | None = None,
         response_format: Mapping[str, object] | None = None,
+        limits: Limits | None = None,
     ) -> CompletionResult:
-        """:meth:`chat`, with the ``finish_reason``; ``response_format`` is sent as given."""
+        """:meth:`chat`, with the ``finish_reason``; ``response_format`` is sent as given.
+
+        ``limits`` replaces :attr:`limits` for this call (long jobs wait longer).
+        """
         body: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
         if _REASONING_MODEL.search(self.model.lower().rsplit("/", 1)[-1]):
             body["max_completion_tokens"] = max_tokens + _REASONING_ALLOWANCE
@@ -306,7 +321,7 @@ class OpenAIProvider:
         request = CompletionRequest(prefix="", suffix="", max_tokens=max_tokens)
         log.debug("%s: POST /chat/completions (raw) max_tokens=%d", self.name, max_tokens)
         return await self._run(
-            "/chat/completions", body, (), request, _observer(on_text), verbatim=True
+            "/chat/completions", body, (), request, _observer(on_text), verbatim=True, limits=limits
         )
 
     async def generate(
@@ -331,8 +346,9 @@ class OpenAIProvider:
         stop: tuple[str, ...] = (),
         temperature: float = 0.0,
         on_text: Callable[[str], None] | None = None,
+        limits: Limits | None = None,
     ) -> CompletionResult:
-        """:meth:`generate`, with the ``finish_reason``."""
+        """:meth:`generate`, with the ``finish_reason`` (``limits`` as in :meth:`chat_result`)."""
         body: dict[str, Any] = {
             "model": self.model,
             "prompt": prompt,
@@ -345,7 +361,7 @@ class OpenAIProvider:
         request = CompletionRequest(prefix="", suffix="", max_tokens=max_tokens)
         log.debug("%s: POST /completions (raw) max_tokens=%d", self.name, max_tokens)
         return await self._run(
-            "/completions", body, stop, request, _observer(on_text), verbatim=True
+            "/completions", body, stop, request, _observer(on_text), verbatim=True, limits=limits
         )
 
     async def tokenize(self, text: str) -> list[int] | None:
@@ -458,8 +474,10 @@ class OpenAIProvider:
         should_stop: Callable[[str], bool] | None,
         *,
         verbatim: bool = False,
+        limits: Limits | None = None,
     ) -> CompletionResult:
         """Send ``body`` (redacted) and read the answer; reject one repeating a placeholder."""
+        limits = limits or self.limits
         redactor = Redactor()
         if self.redact_secrets:
             body = _redacted_body(body, redactor)
@@ -467,7 +485,7 @@ class OpenAIProvider:
             log.log(TRACE, "%s: POST %s %s", self.name, path, json.dumps(body, ensure_ascii=False))
         loop = asyncio.get_running_loop()
         started = loop.time()
-        deadline = started + self._max_duration_s
+        deadline = started + limits.max_duration_s
         try:
             stream = await wait_within(
                 self._client.post(
@@ -476,8 +494,11 @@ class OpenAIProvider:
                     body=body,
                     stream=True,
                     stream_cls=AsyncStream[object],
+                    options={
+                        "timeout": openai.Timeout(limits.stall_s, connect=self._connect_timeout_s)
+                    },
                 ),
-                timeout=self._timeout_s + self._connect_timeout_s + 1.0,
+                timeout=limits.stall_s + self._connect_timeout_s + 1.0,
             )
         except asyncio.TimeoutError:
             raise EndpointTimeout("no response headers", endpoint=self.endpoint) from None
@@ -489,11 +510,11 @@ class OpenAIProvider:
                 "json" in content_type or "html" in content_type
             ):
                 result = await self._read_whole(
-                    stream, content_type, stops, request, verbatim=verbatim
+                    stream, content_type, stops, request, limits, verbatim=verbatim
                 )
             else:
                 result = await self._read_stream(
-                    stream, deadline, stops, request, should_stop, verbatim=verbatim
+                    stream, deadline, stops, request, should_stop, limits, verbatim=verbatim
                 )
                 result = replace(
                     result,
@@ -516,6 +537,7 @@ class OpenAIProvider:
         stops: tuple[str, ...],
         request: CompletionRequest,
         should_stop: Callable[[str], bool] | None,
+        limits: Limits,
         *,
         verbatim: bool = False,
     ) -> CompletionResult:
@@ -532,9 +554,9 @@ class OpenAIProvider:
         first_text_at: float | None = None
         while True:
             remaining = deadline - loop.time()
-            wait = min(self._timeout_s, remaining)
+            wait = min(limits.stall_s, remaining)
             if wait <= 0:
-                log.info("%s: stream exceeded %.1f s; cut", self.name, self._max_duration_s)
+                log.info("%s: stream exceeded %.1f s; cut", self.name, limits.max_duration_s)
                 finish, stopped_early = "time_limit", True
                 break
             try:
@@ -542,12 +564,12 @@ class OpenAIProvider:
             except StopAsyncIteration:
                 break
             except asyncio.TimeoutError:
-                if wait < self._timeout_s:
-                    log.info("%s: stream exceeded %.1f s; cut", self.name, self._max_duration_s)
+                if wait < limits.stall_s:
+                    log.info("%s: stream exceeded %.1f s; cut", self.name, limits.max_duration_s)
                     finish, stopped_early = "time_limit", True
                     break
                 raise EndpointTimeout(
-                    f"the stream stalled for {self._timeout_s:g} s", endpoint=self.endpoint
+                    f"the stream stalled for {limits.stall_s:g} s", endpoint=self.endpoint
                 ) from None
             except openai.APITimeoutError:
                 raise EndpointTimeout("the stream stalled", endpoint=self.endpoint) from None
@@ -610,6 +632,7 @@ class OpenAIProvider:
         content_type: str,
         stops: tuple[str, ...],
         request: CompletionRequest,
+        limits: Limits,
         *,
         verbatim: bool = False,
     ) -> CompletionResult:
@@ -624,7 +647,7 @@ class OpenAIProvider:
                     raise BadResponse("an oversized answer", endpoint=self.endpoint)
 
         try:
-            await wait_within(read(), timeout=self._timeout_s)
+            await wait_within(read(), timeout=limits.stall_s)
         except asyncio.TimeoutError:
             raise EndpointTimeout("the answer stalled", endpoint=self.endpoint) from None
         except openai.APIError:

@@ -135,6 +135,14 @@ def _diagnostic_args(diagnostic: types.Diagnostic, uri: str = URI) -> dict[str, 
     }
 
 
+def _collect_stream(lsp: LanguageClient, into: list[Any]) -> None:
+    """Append every ``grove/explanationProgress`` notification's params to ``into``."""
+
+    @lsp.feature("grove/explanationProgress")
+    def _on_progress(params: Any) -> None:
+        into.append(params)
+
+
 def _user_prompt(scripted: ScriptedOpenAI, index: int = -1) -> str:
     content: str = scripted.requests[index].body["messages"][-1]["content"]
     return content
@@ -258,6 +266,45 @@ async def test_progress_streams_the_text_while_the_model_writes(
     assert texts[0] != texts[-1]
 
 
+async def test_a_streaming_client_gets_the_whole_text_so_far_under_its_token(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    long_answer = ANSWER + "\n\n" + " ".join(f"Detail {i} about the area." for i in range(12))
+    scripted_openai.script(replies.text(long_answer, chunk_size=8))
+    streamed: list[Any] = []
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        _collect_stream(lsp, streamed)
+        open_document(lsp, URI, "python", SOURCE)
+        result = await _run(lsp, "grove.explain", {**_explain_args(IN_AREA), "stream": "t-1"})
+    assert result == long_answer
+    assert len(streamed) >= 3, "the text is streamed several times while the model writes"
+    assert {item.token for item in streamed} == {"t-1"}
+    texts = [item.markdown for item in streamed]
+    assert all(long_answer.startswith(text) for text in texts), "each is the whole text so far"
+    assert [len(t) for t in texts] == sorted(len(t) for t in texts) and texts[0] != texts[-1]
+
+
+async def test_no_stream_token_no_stream_notifications(scripted_openai: ScriptedOpenAI) -> None:
+    scripted_openai.script(replies.text(ANSWER * 4, chunk_size=8))
+    streamed: list[Any] = []
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        _collect_stream(lsp, streamed)
+        open_document(lsp, URI, "python", SOURCE)
+        await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+    assert streamed == []
+
+
+async def test_a_bad_stream_token_is_invalid_params_and_nothing_is_sent(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        for bad in (7, "", "x" * 201):
+            with pytest.raises(Exception, match="stream"):
+                await _run(lsp, "grove.explain", {**_explain_args(IN_AREA), "stream": bad})
+    assert scripted_openai.requests == []
+
+
 async def test_model_markdown_is_sanitised(scripted_openai: ScriptedOpenAI) -> None:
     hostile = (
         "It \u202ecomputes\u202c an area.\x1b[31m\n\n"
@@ -375,17 +422,25 @@ async def test_an_invalid_fix_is_explained_but_not_offered(
     assert [a.title for a in actions if a.edit is not None] == []
 
 
-async def test_a_code_action_run_opens_a_markdown_document(
-    scripted_openai: ScriptedOpenAI,
+@pytest.mark.parametrize("stream", [None, "t-2"])
+async def test_a_code_action_run_opens_a_markdown_document_unless_the_client_streams(
+    scripted_openai: ScriptedOpenAI, stream: str | None
 ) -> None:
+    """A streaming client renders the text itself; a second document would show it twice."""
     scripted_openai.script(replies.text(ANSWER))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
         (action,) = await _explain_actions(lsp, IN_AREA)
-        assert action.command is not None
-        result = await _run(lsp, action.command.command, *(action.command.arguments or []))
+        assert action.command is not None and action.command.arguments
+        (argument,) = action.command.arguments
+        if stream is not None:
+            argument = {**argument, "stream": stream}
+        result = await _run(lsp, action.command.command, argument)
         shown = list(lsp.shown_documents)
     assert result == ANSWER
+    if stream is not None:
+        assert shown == []
+        return
     (document,) = shown
     assert document.uri.startswith("file://") and document.uri.endswith(".md")
     path = Path(unquote(urlparse(document.uri).path))
@@ -481,6 +536,32 @@ async def test_an_endpoint_failure_is_one_clear_error_and_nothing_is_shown(
     (events, *_) = reports.values()
     assert isinstance(events[-1], types.WorkDoneProgressEnd) and events[-1].message == "failed"
     assert again == ANSWER  # the failure was not cached
+
+
+async def test_a_job_waits_for_a_slow_model_longer_than_a_completion_would(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    """A model that thinks for 1.5 s: too slow for a 0.5 s completion, fine for a 4 s job."""
+    options = _options(scripted_openai.base_url)
+    options["completion"]["timeoutMs"] = 500
+    options["endpoint"]["jobTimeoutMs"] = 4000
+    scripted_openai.script(replies.stall_before_headers(1.5, content=ANSWER))
+    async with grove_client(options) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        result = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+    assert result == ANSWER
+
+
+async def test_a_job_gives_up_after_its_own_timeout_with_one_clear_error(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    options = _options(scripted_openai.base_url)
+    options["endpoint"]["jobTimeoutMs"] = 1000
+    scripted_openai.script(replies.stall_after_headers(5.0))
+    async with grove_client(options) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        with pytest.raises(Exception, match="did not answer in time"):
+            await _run(lsp, "grove.explain", _explain_args(IN_AREA))
 
 
 async def test_cancelling_mid_stream_closes_the_upstream_request(

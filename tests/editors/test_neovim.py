@@ -10,6 +10,7 @@ keys, waiting with ``vim.wait``) and writes what it observed as JSON. No network
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -187,6 +188,7 @@ def _check_ghost_and_accept(result: dict[str, Any], case: dict[str, Any], expect
     assert after[:row] == before[:row] and after[row + 1 :] == before[row + 1 :]
     assert result["cursor_after"] == [case["line"], col + len(expected.encode())]
     assert result["mode"] == "i"
+    assert result["accepted"] == 1, "accepting runs the item's grove.accepted command once"
 
 
 @pytest.mark.parametrize("language", ["python", "lua"])
@@ -299,6 +301,7 @@ def test_accept_word_and_line(
     assert result["marks"][0]["virt_text"] == "product = w * h"
     assert result["lines"] == ["def area(w: int, h: int) -> int:", "    " + accepted]
     assert result["cursor_after"] == [2, 4 + len(accepted)]
+    assert result["accepted"] == 0, "a partial accept does not run the item's command"
 
 
 def test_tab_without_suggestion_falls_through(
@@ -387,6 +390,89 @@ def test_explain_command_opens_a_float_with_the_explanation(
     assert "Explanation" in text
     assert "`area` computes the scaled area of a circle." in text
     assert "It rejects negative radii." in text
+
+
+def test_explain_float_fills_in_while_the_text_streams(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    sentences = [f"Sentence {i} says what `area` does." for i in range(8)]
+    answer = " ".join(sentences)
+    scripted_openai.default = replies.slow(answer, 0.08, chunk_size=12)
+    case = area_case(tmp_path)
+    result = run_scenario(
+        nvim, tmp_path, "explain_stream", base_url=scripted_openai.base_url, case=case
+    )
+    first, *middle, last = result["snapshots"]
+    assert first.startswith("# Explanation") and "Waiting for the model" in first
+    partial = [s for s in middle if sentences[0] in s and sentences[-1] not in s]
+    assert len(partial) >= 2, f"the float should grow while streaming: {middle}"
+    lengths = [len(s) for s in partial]
+    assert lengths == sorted(lengths)
+    assert last == "# Explanation\n\n" + answer
+    assert result["floats"] == 1
+
+
+def _pid_recording_command(pid_file: Path) -> list[str]:
+    """The server command, through a shell that appends the server's pid to ``pid_file``."""
+    server = " ".join([sys.executable, "-m", "server", "serve", "--log-level", "debug"])
+    return ["sh", "-c", f'echo $$ >> "{pid_file}"; exec {server}']
+
+
+def test_a_killed_server_is_restarted_and_ghost_text_comes_back_and_grove_restart_works(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, expected = python_case(tmp_path)
+    scripted_openai.default = replies.text(expected + "\n")
+    pid_file = tmp_path / "server.pids"
+    case["pid_file"] = str(pid_file)
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "crash_restart",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={"cmd": _pid_recording_command(pid_file), "restart": {"delay_ms": 200}},
+    )
+    assert result["second_client"] != result["first_client"]
+    assert result["starts"] == 2
+    [mark] = result["marks"]
+    assert mark["virt_text"] == expected
+    assert result["third_client"] not in (result["first_client"], result["second_client"])
+    assert result["crashes_after_manual_restart"] == 0
+    assert result["clients_after_manual_restart"] == 1
+    restarting = [m["msg"] for m in result["_messages"] if "restarting in" in m["msg"]]
+    assert restarting == [
+        "Grove: the server stopped (exit code 0, signal 9); restarting in 200 ms (1/4)"
+    ]
+
+
+def test_a_server_that_keeps_crashing_is_not_restarted_in_a_loop(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    case, _ = python_case(tmp_path)
+    count_file = tmp_path / "starts"
+    case["count_file"] = str(count_file)
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "crash_loop",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={
+            "cmd": ["sh", "-c", f'echo start >> "{count_file}"; exit 3'],
+            "restart": {"max": 3, "delay_ms": 50},
+        },
+    )
+    assert result["starts"] == 4, "the first start and three restarts, then no more"
+    crashes = result["crashes"]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(crashes)]
+    assert all(gap >= wait for gap, wait in zip(gaps, [50, 100, 200], strict=False)), gaps
+    messages = [m["msg"] for m in result["_messages"]]
+    delays = [m.split("restarting in ")[1].split(" (")[0] for m in messages if "restarting in" in m]
+    assert delays == ["50 ms", "100 ms", "200 ms"]
+    [gave_up] = [m for m in messages if "will not be restarted" in m]
+    assert gave_up.startswith("Grove: the server crashed 4 times in 3 minutes")
+    assert result["line"] == "    return fibonacci(42"
 
 
 def test_checkhealth_reports_ok(

@@ -26,6 +26,10 @@ return {
   },
   root_markers = { '.git', 'pyproject.toml', 'package.json', 'go.mod', 'Cargo.toml', '.hg' },
   settings = { grove = {} },
+  -- A crashed server is restarted with backoff (require('grove').setup{ restart = ... }).
+  on_exit = function(code, signal)
+    require('grove.restart').on_exit(code, signal)
+  end,
   before_init = function(params, config)
     -- The server reads both initializationOptions and workspace/configuration.
     params.initializationOptions = vim.tbl_get(config, 'settings', 'grove') or vim.empty_dict()

@@ -45,6 +45,11 @@ vim.api.nvim_create_autocmd('FileType', {
   end,
 })
 
+-- Explanations stream into their float (see lua/grove/stream_float.lua).
+vim.lsp.handlers['grove/explanationProgress'] = function(err, params, ctx)
+  require('grove.stream_float').on_progress(err, params, ctx)
+end
+
 local function command(name, fn, opts)
   vim.api.nvim_create_user_command(name, fn, vim.tbl_extend('force', { force = true }, opts or {}))
 end
@@ -52,6 +57,10 @@ end
 command('GroveStatus', function()
   require('grove').status()
 end, { desc = "Grove: show the server's status (model, endpoint, last error)" })
+
+command('GroveRestart', function()
+  require('grove.restart').restart()
+end, { desc = 'Grove: restart the language server (and forget past crashes)' })
 
 command('GroveToggle', function()
   require('grove').toggle()

@@ -21,6 +21,25 @@ export const CLIENT_COMMANDS = [
   'grove.status',
 ] as const;
 
+/** Every command ID the extension registers itself (package.json contributes them). */
+export const EXTENSION_COMMANDS: ReadonlySet<string> = new Set<string>([...SERVER_COMMANDS, ...CLIENT_COMMANDS]);
+
+/**
+ * The advertised commands vscode-languageclient may register (it registers every command in
+ * `executeCommandProvider.commands`): all but the extension's own, which VS Code would refuse
+ * as duplicates ("command '…' already exists"), failing the client's start. The rest (e.g.
+ * `grove.accepted`, run when an inline completion is accepted) stay with the client.
+ */
+export function serverRegisteredCommands(advertised: readonly string[]): string[] {
+  return advertised.filter((command) => !EXTENSION_COMMANDS.has(command));
+}
+
+/** Commands whose Markdown result streams into the panel (`grove/explanationProgress`). */
+export const STREAMED_COMMANDS: ReadonlySet<ServerCommandName> = new Set<ServerCommandName>([
+  'grove.explain',
+  'grove.explainDiagnostic',
+]);
+
 export const TITLES: Record<ServerCommandName, string> = {
   'grove.generateDocstring': 'Docstring',
   'grove.explain': 'Explanation',
@@ -78,6 +97,34 @@ export function commandArguments(command: ServerCommandName, context: EditorCont
     case 'grove.review':
       return [{ textDocument }];
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Whether a command was run with the server's own arguments (a code action's `command`, or a
+ * caller passing LSP params): a first argument that is a params object naming the document,
+ * `{textDocument: {uri}, …}` or `{uri, …}`. From the palette there are none, and from the editor
+ * context menu VS Code passes the document's `Uri`: then the arguments come from the editor.
+ */
+export function isServerArguments(args: readonly unknown[]): boolean {
+  const first = args[0];
+  if (!isRecord(first)) {
+    return false;
+  }
+  const textDocument = first.textDocument;
+  return (isRecord(textDocument) && typeof textDocument.uri === 'string') || typeof first.uri === 'string';
+}
+
+/** `args` with `stream: token` added to the first (params object) argument; the rest unchanged. */
+export function withStreamToken(args: readonly unknown[], token: string): unknown[] {
+  const [first, ...rest] = args;
+  if (!isRecord(first)) {
+    return [...args];
+  }
+  return [{ ...first, stream: token }, ...rest];
 }
 
 export type CommandResult =

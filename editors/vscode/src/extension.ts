@@ -1,13 +1,13 @@
 // Grove for VS Code: a thin client. It finds and starts the server, passes the `grove` settings,
-// forwards Grove's commands and shows the server's status. Inline completion is registered by
-// vscode-languageclient ≥ 10.1 itself.
+// forwards Grove's commands (explanations stream into a Markdown preview) and shows the server's
+// status. Inline completion is registered by vscode-languageclient ≥ 10.1 itself.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
   CloseAction,
   ErrorAction,
-  LanguageClient,
+  type LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
   type WorkspaceEdit,
@@ -16,15 +16,20 @@ import {
 import {
   SERVER_COMMANDS,
   STATUS_COMMAND,
+  STREAMED_COMMANDS,
   TITLES,
   type ServerCommandName,
   classifyResult,
   commandArguments,
   isAdvertised,
+  isServerArguments,
   notSupportedMessage,
+  withStreamToken,
 } from './commands';
+import { PROGRESS_NOTIFICATION, resultContent } from './explanationStream';
+import { GroveLanguageClient } from './groveClient';
 import { LANGUAGES } from './languages';
-import { showMarkdown } from './markdownPanel';
+import { ExplanationPanel, showMarkdown } from './markdownPanel';
 import { RestartPolicy, gaveUpMessage } from './restartPolicy';
 import { INSTALL_COMMAND, type LookupResult, lookupServer } from './serverLookup';
 import { SECTION, serverSettings } from './settings';
@@ -39,7 +44,28 @@ const DOCUMENT_SELECTOR = LANGUAGES.flatMap((language) => [
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let statusItem: vscode.LanguageStatusItem;
+let explanations: ExplanationPanel;
 const restarts = new RestartPolicy();
+let pendingRestart: ReturnType<typeof setTimeout> | undefined;
+
+/** Replace the crashed client with a new one after `delay` ms (unless it was replaced already). */
+function scheduleRestart(crashed: LanguageClient, delay: number): void {
+  cancelPendingRestart();
+  pendingRestart = setTimeout(() => {
+    pendingRestart = undefined;
+    if (client !== crashed) {
+      return;
+    }
+    void stopClient().then(startClient);
+  }, delay);
+}
+
+function cancelPendingRestart(): void {
+  if (pendingRestart !== undefined) {
+    clearTimeout(pendingRestart);
+    pendingRestart = undefined;
+  }
+}
 
 function isExecutable(file: string): boolean {
   try {
@@ -172,9 +198,14 @@ async function startClient(): Promise<void> {
       error: () => ({ action: ErrorAction.Continue }),
       closed: () => {
         if (restarts.shouldRestart()) {
-          output.appendLine(`Grove server stopped; restarting (${restarts.recentCrashes}/${restarts.max}).`);
+          const delay = restarts.delayMs();
+          output.appendLine(
+            `Grove server stopped; restarting in ${delay} ms (${restarts.recentCrashes}/${restarts.max}).`,
+          );
           showStatus(startingView());
-          return { action: CloseAction.Restart };
+          scheduleRestart(created, delay);
+          // Not CloseAction.Restart: that restarts at once; the backoff is ours.
+          return { action: CloseAction.DoNotRestart, handled: true };
         }
         const message = gaveUpMessage(restarts.max, restarts.windowMs);
         showStatus(stoppedView('crashed repeatedly'));
@@ -182,17 +213,20 @@ async function startClient(): Promise<void> {
       },
     },
   };
-  const created = new LanguageClient('grove', 'Grove', serverOptions, clientOptions);
+  // Not LanguageClient: it would also register the command IDs the extension owns (see groveClient.ts).
+  const created = new GroveLanguageClient('grove', 'Grove', serverOptions, clientOptions);
   client = created;
   created.onDidChangeState((event) => {
     if (event.newState === State.Running) {
       void refreshStatus();
-    } else if (event.newState === State.Stopped) {
+    } else if (event.newState === State.Stopped && pendingRestart === undefined) {
       showStatus(stoppedView('server stopped'));
     }
   });
   try {
     await created.start();
+    // Kept across the client's own restarts after a crash; a new client registers it again.
+    created.onNotification(PROGRESS_NOTIFICATION, (params: unknown) => explanations.progress(params));
     await refreshStatus();
   } catch (error) {
     const message = `Grove: the server (${found.description}) failed to start: ${String(error)}`;
@@ -207,6 +241,7 @@ async function startClient(): Promise<void> {
 }
 
 async function stopClient(): Promise<void> {
+  cancelPendingRestart();
   const current = client;
   client = undefined;
   if (current) {
@@ -234,7 +269,12 @@ function editorContext(editor: vscode.TextEditor, running: LanguageClient) {
   };
 }
 
-async function forward(command: ServerCommandName): Promise<void> {
+/**
+ * Run a server command. With the server's own arguments (a code action's command) they are sent
+ * as given; without (palette, context menu) they are built from the active editor. Explanations
+ * open at once in a preview that follows `grove/explanationProgress` until the result arrives.
+ */
+async function forward(command: ServerCommandName, invokedWith: readonly unknown[]): Promise<void> {
   const running = client;
   if (!running || running.state !== State.Running) {
     void vscode.window.showWarningMessage('Grove: the server is not running. Run "Grove: Restart server".');
@@ -246,12 +286,25 @@ async function forward(command: ServerCommandName): Promise<void> {
     );
     return;
   }
-  const editor = vscode.window.activeTextEditor;
-  if (!editor) {
-    void vscode.window.showInformationMessage('Grove: open a file first.');
-    return;
+  let args: unknown[];
+  if (isServerArguments(invokedWith)) {
+    args = [...invokedWith];
+  } else {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Grove: open a file first.');
+      return;
+    }
+    args = commandArguments(command, editorContext(editor, running));
   }
-  const args = commandArguments(command, editorContext(editor, running));
+  const explanation = STREAMED_COMMANDS.has(command) ? explanations.begin(TITLES[command]) : undefined;
+  let showing: Promise<void> = Promise.resolve();
+  if (explanation) {
+    args = withStreamToken(args, explanation.token);
+    showing = explanations.show(explanation).catch((error: unknown) => {
+      output.appendLine(`showing the explanation: ${String(error)}`);
+    });
+  }
   statusItem.busy = true;
   try {
     const result = await vscode.window.withProgress(
@@ -262,13 +315,21 @@ async function forward(command: ServerCommandName): Promise<void> {
     if (action.kind === 'edit') {
       const edit = await running.protocol2CodeConverter.asWorkspaceEdit(action.edit as WorkspaceEdit);
       await vscode.workspace.applyEdit(edit);
+    }
+    if (explanation) {
+      explanations.complete(explanation, resultContent(TITLES[command], action));
     } else if (action.kind === 'markdown') {
       await showMarkdown(action.markdown);
     }
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
     output.appendLine(`${command} failed: ${String(error)}`);
-    void vscode.window.showErrorMessage(`Grove: ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (explanation) {
+      explanations.fail(explanation, message);
+    }
+    void vscode.window.showErrorMessage(`Grove: ${command} failed: ${message}`);
   } finally {
+    await showing;
     statusItem.busy = false;
     void refreshStatus();
   }
@@ -311,10 +372,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   statusItem = vscode.languages.createLanguageStatusItem('grove.status', DOCUMENT_SELECTOR);
   statusItem.name = 'Grove';
   statusItem.command = { title: 'Show logs', command: 'grove.showLogs' };
-  context.subscriptions.push(output, statusItem);
+  explanations = new ExplanationPanel();
+  context.subscriptions.push(output, statusItem, explanations);
 
   for (const command of SERVER_COMMANDS) {
-    context.subscriptions.push(vscode.commands.registerCommand(command, () => forward(command)));
+    // Arguments: none from the palette, the document's Uri from the context menu, the server's
+    // params from a code action (see forward).
+    context.subscriptions.push(
+      vscode.commands.registerCommand(command, (...args: unknown[]) => forward(command, args)),
+    );
   }
   context.subscriptions.push(
     vscode.commands.registerCommand('grove.restartServer', async () => {

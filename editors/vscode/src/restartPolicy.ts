@@ -2,8 +2,11 @@
 
 export const MAX_RESTARTS = 4;
 export const WINDOW_MS = 3 * 60 * 1000;
+/** The wait before the first restart; it doubles with each recent crash, up to MAX_DELAY_MS. */
+export const FIRST_DELAY_MS = 500;
+export const MAX_DELAY_MS = 8000;
 
-/** Allows at most `max` restarts within a sliding `windowMs`; then gives up until reset. */
+/** Allows at most `max` restarts within a sliding `windowMs`, each after a growing delay; then gives up until reset. */
 export class RestartPolicy {
   private crashes: number[] = [];
 
@@ -28,6 +31,12 @@ export class RestartPolicy {
 
   get recentCrashes(): number {
     return this.crashes.length;
+  }
+
+  /** How long to wait before the restart that the last `shouldRestart()` allowed. */
+  delayMs(): number {
+    const doublings = Math.max(0, this.crashes.length - 1);
+    return Math.min(FIRST_DELAY_MS * 2 ** doublings, MAX_DELAY_MS);
   }
 }
 

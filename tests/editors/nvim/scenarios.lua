@@ -67,6 +67,33 @@ local function insert_at(t, line, col)
   end, 'insert mode')
 end
 
+--- Wait until a message containing `text` has been shown.
+local function wait_for_message(t, ms, text)
+  t.wait(ms, function()
+    for _, m in ipairs(t.messages) do
+      if m.msg:find(text, 1, true) then
+        return true
+      end
+    end
+  end, ('a message with %q'):format(text))
+end
+
+--- Ask grove.status until `ready(status)`; return that status.
+local function server_status(t, ready, what)
+  local last, pending
+  return t.wait(10000, function()
+    if type(last) == 'table' and ready(last) then
+      return last
+    end
+    if not pending then
+      pending = true
+      require('grove').execute('grove.status', {}, function(result)
+        last, pending = result, false
+      end)
+    end
+  end, what)
+end
+
 --- Ghost text appears at the cursor, then <Tab> accepts it.
 function S.ghost_and_accept(t, c)
   local buf = open(t, c.file)
@@ -89,6 +116,11 @@ function S.ghost_and_accept(t, c)
   t.result.before = before
   t.result.cursor_after = vim.api.nvim_win_get_cursor(0)
   t.result.mode = vim.api.nvim_get_mode().mode
+  -- A whole accept runs the item's command (grove.accepted); a partial one does not.
+  local whole = (c.accept_key or '<Tab>') == '<Tab>'
+  t.result.accepted = server_status(t, function(status)
+    return not whole or status.accepted > 0
+  end, 'the server to hear of the acceptance (the item\'s command)').accepted
 end
 
 --- <Tab> with no suggestion shown inserts a real tab (the mapping falls through).
@@ -143,9 +175,73 @@ function S.explain(t, c)
   vim.api.nvim_win_set_cursor(0, { c.line, c.col })
   vim.cmd('GroveExplain')
   local win = t.wait(30000, function()
-    return floats()[1]
-  end, 'the explanation float')
+    return next(require('grove.stream_float').views) == nil and floats()[1]
+  end, 'the finished explanation float')
   t.result.float = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+end
+
+--- :GroveExplain fills its float while the server streams the text.
+function S.explain_stream(t, c)
+  open(t, c.file)
+  vim.api.nvim_win_set_cursor(0, { c.line, c.col })
+  vim.cmd('GroveExplain')
+  local snapshots = {}
+  local float = require('grove.stream_float')
+  t.wait(30000, function()
+    local win = floats()[1]
+    if win then
+      local lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+      local text = table.concat(lines, '\n')
+      if snapshots[#snapshots] ~= text then
+        snapshots[#snapshots + 1] = text
+      end
+    end
+    return next(float.views) == nil and #snapshots > 0
+  end, 'the explanation to finish')
+  t.result.snapshots = snapshots
+  t.result.floats = #floats()
+end
+
+--- The server is killed: Grove restarts it after a delay and ghost text works again.
+function S.crash_restart(t, c)
+  local buf, first = open(t, c.file)
+  local pid = tonumber(vim.fn.readfile(c.pid_file)[1])
+  t.result.first_client = first.id
+  vim.uv.kill(pid, 'sigkill')
+  local second = t.wait(20000, function()
+    local client = vim.lsp.get_clients({ name = 'grove', bufnr = buf })[1]
+    return client and client.id ~= first.id and client.initialized and client
+  end, 'a new grove client')
+  t.result.second_client = second.id
+  t.result.starts = #vim.fn.readfile(c.pid_file)
+  insert_at(t, c.line, c.col)
+  t.wait(20000, function()
+    return #ghost_marks(buf, NATIVE_NS) > 0
+  end, 'ghost text from the restarted server')
+  t.result.marks = ghost_marks(buf, NATIVE_NS)
+  t.feed('<Esc>')
+  vim.cmd('GroveRestart')
+  local third = t.wait(20000, function()
+    local client = vim.lsp.get_clients({ name = 'grove', bufnr = buf })[1]
+    return client and client.id ~= second.id and client.initialized and client
+  end, 'the client started by :GroveRestart')
+  t.result.third_client = third.id
+  t.result.crashes_after_manual_restart = #require('grove.restart').crashes
+  t.result.clients_after_manual_restart = #vim.lsp.get_clients({ name = 'grove' })
+end
+
+--- The server dies at every start: a few restarts with growing delays, then one message.
+function S.crash_loop(t, c)
+  vim.cmd.edit(vim.fn.fnameescape(c.file))
+  local buf = vim.api.nvim_get_current_buf()
+  wait_for_message(t, 20000, 'will not be restarted')
+  -- Long enough for another restart, had the policy not stopped.
+  vim.wait(1500)
+  t.result.starts = #vim.fn.readfile(c.count_file)
+  t.result.crashes = vim.deepcopy(require('grove.restart').crashes)
+  insert_at(t, c.line, c.col)
+  t.feed('42')
+  t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
 end
 
 --- :checkhealth grove
@@ -238,13 +334,7 @@ end
 function S.server_missing(t, c)
   vim.cmd.edit(vim.fn.fnameescape(c.file))
   local buf = vim.api.nvim_get_current_buf()
-  t.wait(10000, function()
-    for _, m in ipairs(t.messages) do
-      if m.msg:find('not found', 1, true) then
-        return true
-      end
-    end
-  end, 'the "server not found" message')
+  wait_for_message(t, 10000, 'not found')
   t.result.clients = #vim.lsp.get_clients({ name = 'grove' })
   insert_at(t, c.line, c.col)
   t.feed('42')

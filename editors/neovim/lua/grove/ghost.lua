@@ -133,7 +133,8 @@ local function render(bufnr, state)
     virt_lines = #virt_lines > 0 and virt_lines or nil,
     hl_mode = 'combine',
   })
-  state.shown = { srow = srow, scol = scol, erow = erow, ecol = ecol, text = text }
+  state.shown =
+    { srow = srow, scol = scol, erow = erow, ecol = ecol, text = text, command = item.command }
 end
 
 --- Ask the server now (cancelling the request this one supersedes).
@@ -289,6 +290,11 @@ function M.accept(bufnr, kind)
       end
     end
     require('grove').insert(bufnr, srow, scol, shown.erow, shown.ecol, text)
+    -- As the LSP says: the item's command runs after the whole item is inserted.
+    local client = vim.lsp.get_client_by_id(state.client_id)
+    if kind == 'all' and shown.command and client then
+      client:exec_cmd(shown.command, { bufnr = bufnr })
+    end
   end)
   return true
 end

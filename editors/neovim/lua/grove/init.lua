@@ -24,6 +24,7 @@ local NAME = 'grove'
 ---@field ghost_text? 'auto'|'native'|'extmark'
 ---@field debounce_ms? integer       extmark renderer only: wait after a keystroke (default 75)
 ---@field keymaps? grove.Keymaps|false
+---@field restart? grove.RestartConfig|false  restart a crashed server with backoff (default on)
 
 ---@type grove.Config
 local defaults = {
@@ -323,13 +324,15 @@ function M.server_has_command(client, command)
   return vim.list_contains(commands, command)
 end
 
---- Run a server command with workspace/executeCommand; `on_result(result)` on success.
+--- Run a server command with workspace/executeCommand; `on_result(result)` on success,
+--- `on_error(message)` (after the error is shown) on failure.
 --- Prints a clear message (and does nothing else) when the server does not offer the command.
 ---@param command string
 ---@param arguments? any[]
 ---@param on_result? fun(result: any, client: vim.lsp.Client)
+---@param on_error? fun(message: string)
 ---@return boolean sent
-function M.execute(command, arguments, on_result)
+function M.execute(command, arguments, on_result, on_error)
   local bufnr = vim.api.nvim_get_current_buf()
   local client = M.client(bufnr)
   if not client then
@@ -352,7 +355,11 @@ function M.execute(command, arguments, on_result)
     arguments = arguments,
   }, function(err, result)
     if err then
-      M.error(('%s failed: %s'):format(command, err.message or vim.inspect(err)))
+      local message = err.message or vim.inspect(err)
+      M.error(('%s failed: %s'):format(command, message))
+      if on_error then
+        on_error(message)
+      end
       return
     end
     if on_result then
@@ -438,10 +445,34 @@ function M.docstring()
   return M.execute('grove.generateDocstring', document_arguments(false), show_result('Docstring'))
 end
 
+--- Run an explain command in a float that fills in while the server streams the text.
+---@param command string
+---@param args table[]
+---@param title string
+---@return boolean sent
+local function explain_streaming(command, args, title)
+  local float = require('grove.stream_float')
+  local token = float.new_token()
+  args[1].stream = token
+  local sent = M.execute(command, args, function(result)
+    local text = type(result) == 'table' and (result.markdown or result.value) or result
+    if text == nil or text == vim.NIL then
+      text = '_No explanation._'
+    end
+    float.finish(token, title, tostring(text))
+  end, function(message)
+    float.fail(token, message)
+  end)
+  if sent then
+    float.open(token, title)
+  end
+  return sent
+end
+
 --- :GroveExplain (a visual range, or the code at the cursor)
 ---@param range boolean
 function M.explain(range)
-  return M.execute('grove.explain', document_arguments(range), show_result('Explanation'))
+  return explain_streaming('grove.explain', document_arguments(range), 'Explanation')
 end
 
 --- :GroveExplainDiagnostic (the diagnostic under the cursor)
@@ -451,7 +482,7 @@ function M.explain_diagnostic()
   local diagnostics = vim.diagnostic.get(0, { lnum = lnum })
   args[1].diagnostic = diagnostics[1] and diagnostics[1].user_data and diagnostics[1].user_data.lsp
     or nil
-  return M.execute('grove.explainDiagnostic', args, show_result('Diagnostic'))
+  return explain_streaming('grove.explainDiagnostic', args, 'Diagnostic')
 end
 
 --- :GroveReview (the current file)

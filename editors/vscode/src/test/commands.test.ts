@@ -4,12 +4,17 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   CLIENT_COMMANDS,
+  EXTENSION_COMMANDS,
   SERVER_COMMANDS,
+  STREAMED_COMMANDS,
   advertisedCommands,
   classifyResult,
   commandArguments,
   isAdvertised,
+  isServerArguments,
   notSupportedMessage,
+  serverRegisteredCommands,
+  withStreamToken,
 } from '../commands';
 import { LANGUAGES } from '../languages';
 
@@ -66,6 +71,48 @@ describe('command arguments (same shapes as the Neovim plugin)', () => {
   });
   it('review: the document', () => {
     assert.deepEqual(commandArguments('grove.review', { uri, position }), [{ textDocument: { uri } }]);
+  });
+});
+
+describe('commands the language client registers', () => {
+  it('all advertised commands but the extension\'s own (grove.accepted stays with the client)', () => {
+    const advertised = ['grove.status', ...SERVER_COMMANDS, 'grove.accepted', 'grove.somethingNew'];
+    assert.deepEqual(serverRegisteredCommands(advertised), ['grove.accepted', 'grove.somethingNew']);
+  });
+  it('nothing advertised: nothing registered; order kept', () => {
+    assert.deepEqual(serverRegisteredCommands([]), []);
+    assert.deepEqual(serverRegisteredCommands(['b', 'grove.explain', 'a']), ['b', 'a']);
+  });
+  it('the extension owns exactly the commands it registers', () => {
+    assert.deepEqual([...EXTENSION_COMMANDS].sort(), [...new Set([...SERVER_COMMANDS, ...CLIENT_COMMANDS])].sort());
+  });
+});
+
+describe('invocation arguments', () => {
+  const params = { textDocument: { uri: 'file:///x.py' }, range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, via: 'codeAction' };
+
+  it("a code action's params object is the server's arguments", () => {
+    assert.equal(isServerArguments([params]), true);
+    assert.equal(isServerArguments([{ uri: 'file:///x.py', diagnostic: {} }]), true);
+  });
+  it('none (palette), a Uri (context menu) or other values are not', () => {
+    assert.equal(isServerArguments([]), false);
+    const uri = { scheme: 'file', authority: '', path: '/x.py', query: '', fragment: '', fsPath: '/x.py' };
+    assert.equal(isServerArguments([uri, { groupId: 0 }]), false);
+    assert.equal(isServerArguments(['file:///x.py']), false);
+    assert.equal(isServerArguments([null]), false);
+    assert.equal(isServerArguments([{ textDocument: {} }]), false);
+  });
+  it('the stream token goes into the first params object, the arguments are otherwise unchanged', () => {
+    const args = [params, 'extra'];
+    assert.deepEqual(withStreamToken(args, 'grove-explain-7'), [{ ...params, stream: 'grove-explain-7' }, 'extra']);
+    assert.deepEqual(args, [params, 'extra']);
+    assert.equal('stream' in params, false);
+    assert.deepEqual(withStreamToken([], 't'), []);
+    assert.deepEqual(withStreamToken(['x'], 't'), ['x']);
+  });
+  it('explain and explain diagnostic stream; docstring and review do not', () => {
+    assert.deepEqual([...STREAMED_COMMANDS].sort(), ['grove.explain', 'grove.explainDiagnostic']);
   });
 });
 

@@ -7,16 +7,19 @@ import { after, before, describe, it } from 'node:test';
 import {
   FakeLanguageClient,
   CloseAction,
+  Uri,
   answers,
   calls,
   changeConfiguration,
   configuration,
+  contentProviders,
   registered,
   server,
   state,
   statusItem,
 } from '../testing/vscodeStub';
 import { activate, deactivate } from '../extension';
+import { WAITING } from '../explanationStream';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grove-ext-'));
 const savedPath = process.env.PATH;
@@ -26,10 +29,10 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function run(command: string): Promise<unknown> {
+function run(command: string, ...args: unknown[]): Promise<unknown> {
   const handler = registered.get(command);
   assert.ok(handler, `${command} is registered`);
-  return Promise.resolve(handler());
+  return Promise.resolve(handler(...args));
 }
 
 function lastClient(): FakeLanguageClient {
@@ -40,6 +43,42 @@ function lastClient(): FakeLanguageClient {
 
 function callsNamed(name: string): unknown[][] {
   return calls.filter((c) => c[0] === name);
+}
+
+type ExecuteCommand = [string, { command: string; arguments: Record<string, unknown>[] }];
+
+function requestsFor(command: string): ExecuteCommand[] {
+  return lastClient().requests.filter((r) => (r[1] as { command: string }).command === command) as ExecuteCommand[];
+}
+
+/** The explanation document last opened in a preview: its URI and current text. */
+function previewed(): { uri: string; text: () => string } {
+  const [, command, uri] = callsNamed('executeCommand').at(-1) as [string, string, Uri];
+  assert.equal(command, 'markdown.showPreviewToSide');
+  assert.equal(uri.scheme, 'grove-explanation');
+  const provider = contentProviders.get('grove-explanation');
+  assert.ok(provider);
+  return { uri: uri.toString(), text: () => provider.provideTextDocumentContent(uri) };
+}
+
+/** A server response the test settles later. */
+function pending(): { promise: Promise<unknown>; resolve: (value: unknown) => void; reject: (error: Error) => void } {
+  let resolve!: (value: unknown) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<unknown>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Let pending promise chains (stop, find the server, start) run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    await tick();
+  }
 }
 
 describe('extension (stubbed vscode)', () => {
@@ -113,7 +152,7 @@ describe('extension (stubbed vscode)', () => {
     assert.equal(lastClient().requests.filter((r) => (r[1] as { command: string }).command === 'grove.review').length, 0);
   });
 
-  it('an advertised command is forwarded; a string result opens a Markdown preview', async () => {
+  it('explain from the palette: arguments from the editor plus a stream token; the result in a virtual Markdown preview', async () => {
     (server.capabilities.executeCommandProvider as { commands: string[] }).commands.push(
       'grove.explain',
       'grove.explainDiagnostic',
@@ -125,25 +164,107 @@ describe('extension (stubbed vscode)', () => {
       selection: { active: { line: 1, character: 2 }, isEmpty: true },
     };
     await run('grove.explain');
-    const request = lastClient().requests.at(-2) as [string, { command: string; arguments: unknown[] }];
+    const request = lastClient().requests.at(-2) as ExecuteCommand;
+    const stream = request[1].arguments[0].stream;
+    assert.match(String(stream), /^grove-explain-\d+$/);
     assert.deepEqual(request, [
       'workspace/executeCommand',
-      { command: 'grove.explain', arguments: [{ textDocument: { uri: 'file:///x.py' }, position: { line: 1, character: 2 } }] },
+      {
+        command: 'grove.explain',
+        arguments: [{ textDocument: { uri: 'file:///x.py' }, position: { line: 1, character: 2 }, stream }],
+      },
     ]);
-    assert.deepEqual(callsNamed('openTextDocument').at(-1), [
-      'openTextDocument',
-      { content: '# Explanation\n\nIt adds two numbers.', language: 'markdown' },
-    ]);
-    assert.deepEqual(callsNamed('executeCommand').at(-1), ['executeCommand', 'markdown.showPreviewToSide', 'untitled:Untitled-1']);
+    const document = previewed();
+    assert.match(document.uri, /^grove-explanation:\/Explanation-\d+\.md$/);
+    assert.equal(document.text(), '# Explanation\n\nIt adds two numbers.');
+    assert.equal(callsNamed('openTextDocument').length, 0, 'no untitled document');
+  });
+
+  it('explain from the context menu (VS Code passes the Uri): arguments from the editor', async () => {
+    await run('grove.explain', Uri.parse('file:///x.py'), { groupId: 0 });
+    const [, params] = requestsFor('grove.explain').at(-1)!;
+    assert.deepEqual(params.arguments[0].textDocument, { uri: 'file:///x.py' });
+    assert.deepEqual(params.arguments[0].position, { line: 1, character: 2 });
+    assert.equal(params.arguments.length, 1);
+  });
+
+  it('the preview opens at once, follows progress for its token only, then shows the result', async () => {
+    const response = pending();
+    server.responses.set('grove.explain', () => response.promise);
+    const changed: string[] = [];
+    contentProviders.get('grove-explanation')?.onDidChange?.((uri) => changed.push(uri.toString()));
+    const running = run('grove.explain');
+    await tick();
+    const document = previewed();
+    assert.equal(document.text(), `# Explanation\n\n${WAITING}`);
+    const token = requestsFor('grove.explain').at(-1)![1].arguments[0].stream;
+    lastClient().notify('grove/explanationProgress', { token, markdown: 'It adds' });
+    assert.equal(document.text(), '# Explanation\n\nIt adds');
+    assert.deepEqual(changed, [document.uri]);
+    lastClient().notify('grove/explanationProgress', { token: 'grove-explain-999', markdown: 'someone else' });
+    assert.equal(document.text(), '# Explanation\n\nIt adds');
+    assert.equal(changed.length, 1);
+    lastClient().notify('grove/explanationProgress', { token, markdown: 'It adds two numbers' });
+    assert.equal(document.text(), '# Explanation\n\nIt adds two numbers');
+    response.resolve('It adds two numbers and returns the sum.');
+    await running;
+    assert.equal(document.text(), '# Explanation\n\nIt adds two numbers and returns the sum.');
+    assert.equal(changed.length, 3);
+    lastClient().notify('grove/explanationProgress', { token, markdown: 'late' });
+    assert.equal(document.text(), '# Explanation\n\nIt adds two numbers and returns the sum.');
+  });
+
+  it('a failed explanation shows the error in the preview and a notification', async () => {
+    server.responses.set('grove.explain', new Error('the endpoint timed out'));
+    await run('grove.explain');
+    assert.equal(previewed().text(), '# Explanation\n\n**Failed:** the endpoint timed out');
+    const [, message] = callsNamed('showErrorMessage').at(-1) as [string, string];
+    assert.equal(message, 'Grove: grove.explain failed: the endpoint timed out');
+  });
+
+  it("a code action's command: its arguments are forwarded as given, plus the stream token", async () => {
+    server.responses.set('grove.explain', 'From the code action.');
+    state.activeTextEditor = undefined;
+    const params = {
+      textDocument: { uri: 'file:///y.py' },
+      range: { start: { line: 4, character: 0 }, end: { line: 9, character: 0 } },
+      via: 'codeAction',
+    };
+    await run('grove.explain', params);
+    const [, request] = requestsFor('grove.explain').at(-1)!;
+    assert.deepEqual(request.arguments, [{ ...params, stream: request.arguments[0].stream }]);
+    assert.match(String(request.arguments[0].stream), /^grove-explain-\d+$/);
+    assert.equal(previewed().text(), '# Explanation\n\nFrom the code action.');
+
+    server.responses.set('grove.explainDiagnostic', 'Unused import.');
+    const diagnostic = { textDocument: { uri: 'file:///y.py' }, diagnostic: { message: 'unused', range: params.range }, via: 'codeAction' };
+    await run('grove.explainDiagnostic', diagnostic);
+    const [, diagnosticRequest] = requestsFor('grove.explainDiagnostic').at(-1)!;
+    assert.deepEqual(diagnosticRequest.arguments, [{ ...diagnostic, stream: diagnosticRequest.arguments[0].stream }]);
+    assert.match(previewed().uri, /^grove-explanation:\/Diagnostic-\d+\.md$/);
+    assert.equal(previewed().text(), '# Diagnostic\n\nUnused import.');
+  });
+
+  it('docstring with a code action\'s arguments: forwarded as given, no stream token', async () => {
+    const edit = { changes: { 'file:///y.py': [] } };
+    server.responses.set('grove.generateDocstring', edit);
+    const params = { textDocument: { uri: 'file:///y.py' }, position: { line: 3, character: 0 } };
+    await run('grove.generateDocstring', params);
+    assert.deepEqual(requestsFor('grove.generateDocstring').at(-1)![1].arguments, [params]);
+    assert.deepEqual(callsNamed('applyEdit').at(-1), ['applyEdit', { code: edit }]);
+    state.activeTextEditor = {
+      document: { uri: 'file:///x.py' },
+      selection: { active: { line: 1, character: 2 }, isEmpty: true },
+    };
   });
 
   it('explain diagnostic sends the diagnostic under the cursor', async () => {
     const diagnostic = { source: 'grove', message: 'unused', range: { contains: () => true } };
     state.diagnostics = [{ source: 'other', range: { contains: () => true } }, diagnostic];
     await run('grove.explainDiagnostic');
-    const request = lastClient().requests.find((r) => (r[1] as { command: string }).command === 'grove.explainDiagnostic');
-    const args = (request?.[1] as { arguments: { diagnostic: unknown }[] }).arguments;
-    assert.deepEqual(args[0].diagnostic, { converted: diagnostic });
+    const [, request] = requestsFor('grove.explainDiagnostic').at(-1)!;
+    assert.deepEqual(request.arguments[0].diagnostic, { converted: diagnostic });
+    assert.match(String(request.arguments[0].stream), /^grove-explain-\d+$/);
   });
 
   it('a WorkspaceEdit result is applied', async () => {
@@ -151,6 +272,35 @@ describe('extension (stubbed vscode)', () => {
     server.responses.set('grove.generateDocstring', edit);
     await run('grove.generateDocstring');
     assert.deepEqual(callsNamed('applyEdit').at(-1), ['applyEdit', { code: edit }]);
+    assert.deepEqual(requestsFor('grove.generateDocstring').at(-1)![1].arguments, [
+      { textDocument: { uri: 'file:///x.py' }, position: { line: 1, character: 2 } },
+    ]);
+  });
+
+  it('the server advertises the extension\'s commands too: the client starts, and registers only the others', async () => {
+    (server.capabilities.executeCommandProvider as { commands: string[] }).commands.push('grove.review', 'grove.accepted');
+    const before = FakeLanguageClient.instances.length;
+    await run('grove.restartServer');
+    assert.equal(FakeLanguageClient.instances.length, before + 1);
+    assert.equal(lastClient().state, 2, 'running');
+    assert.equal(statusItem.text, 'Grove: embedded SmolLM2');
+    assert.ok(registered.has('grove.accepted'), 'the client registered grove.accepted');
+    // Running an accepted inline completion's command reaches the server through the client.
+    await run('grove.accepted', { completionId: 'c1' });
+    assert.deepEqual(requestsFor('grove.accepted').at(-1), [
+      'workspace/executeCommand',
+      { command: 'grove.accepted', arguments: [{ completionId: 'c1' }] },
+    ]);
+    // The extension's own handlers are still the ones registered (editor arguments, the preview).
+    server.responses.set('grove.explain', 'Still ours.');
+    await run('grove.explain');
+    assert.equal(previewed().text(), '# Explanation\n\nStill ours.');
+  });
+
+  it('without the filter the client would fail to start, as in VS Code', async () => {
+    const raw = new FakeLanguageClient('grove', 'Grove', { command: 'grove', args: ['serve'] }, {});
+    FakeLanguageClient.instances.pop();
+    await assert.rejects(raw.start(), /command 'grove\.status' already exists/);
   });
 
   it('toggle inline completions flips grove.completion.enabled', async () => {
@@ -165,14 +315,36 @@ describe('extension (stubbed vscode)', () => {
     assert.ok(items.some((i) => i.label === 'target: embedded SmolLM2'));
   });
 
-  it('crashes restart at most 4 times in 3 minutes, then a clear message', () => {
-    const { errorHandler } = lastClient().clientOptions as { errorHandler: { closed: () => { action: number; message?: string } } };
-    for (let i = 0; i < 4; i++) {
-      assert.equal(errorHandler.closed().action, CloseAction.Restart);
+  it('a crash restarts a new client after a growing delay; the 5th in 3 minutes gives up', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const waits = [500, 1000, 2000, 4000];
+    for (const wait of waits) {
+      const crashed = lastClient();
+      const { errorHandler } = crashed.clientOptions as {
+        errorHandler: { closed: () => { action: number; handled?: boolean; message?: string } };
+      };
+      const answer = errorHandler.closed();
+      assert.equal(answer.action, CloseAction.DoNotRestart, 'the backoff is the extension\'s, not an instant restart');
+      assert.equal(answer.handled, true);
+      const before = FakeLanguageClient.instances.length;
+      t.mock.timers.tick(wait - 1);
+      await flush();
+      assert.equal(FakeLanguageClient.instances.length, before, `no restart before ${wait} ms`);
+      t.mock.timers.tick(1);
+      await flush();
+      assert.equal(FakeLanguageClient.instances.length, before + 1, `restarted after ${wait} ms`);
+      assert.notEqual(lastClient(), crashed);
     }
+    const { errorHandler } = lastClient().clientOptions as { errorHandler: { closed: () => { action: number; message?: string } } };
+    const count = FakeLanguageClient.instances.length;
     const last = errorHandler.closed();
     assert.equal(last.action, CloseAction.DoNotRestart);
     assert.match(last.message ?? '', /will not be restarted automatically/);
+    t.mock.timers.tick(60_000);
+    await flush();
+    assert.equal(FakeLanguageClient.instances.length, count, 'no restart loop after giving up');
+    await run('grove.restartServer');
+    assert.equal(FakeLanguageClient.instances.length, count + 1, 'a manual restart still works');
   });
 
   it('changing grove.serverPath restarts the server with the new path', async () => {

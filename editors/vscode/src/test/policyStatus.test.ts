@@ -27,6 +27,20 @@ describe('restart policy', () => {
     assert.equal(policy.recentCrashes, 1);
   });
 
+  it('the delay doubles with each recent crash, capped at 8 s, and falls back once crashes age out', () => {
+    let now = 0;
+    const policy = new RestartPolicy(10, 180_000, () => now);
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      policy.shouldRestart();
+      delays.push(policy.delayMs());
+    }
+    assert.deepEqual(delays, [500, 1000, 2000, 4000, 8000, 8000]);
+    now = 500_000;
+    policy.shouldRestart();
+    assert.equal(policy.delayMs(), 500);
+  });
+
   it('reset forgets crashes (manual restart)', () => {
     const policy = new RestartPolicy(1, 1000, () => 0);
     policy.shouldRestart();

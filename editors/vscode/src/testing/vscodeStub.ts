@@ -2,6 +2,7 @@
 // with a require hook: no VS Code at test time. Import this module before any module that imports
 // `vscode`. `calls` records what the code under test asked VS Code to do.
 import Module from 'node:module';
+import * as path from 'node:path';
 
 export const calls: unknown[][] = [];
 /** Answers to showErrorMessage/showInformationMessage/showQuickPick (first is used, then dropped). */
@@ -48,11 +49,62 @@ export async function changeConfiguration(name: string): Promise<void> {
   }
 }
 
+type Listener<T> = (event: T) => unknown;
+
+/** vscode.EventEmitter: `event` subscribes, `fire` calls the listeners in order. */
+export class EventEmitter<T> {
+  private listeners: Listener<T>[] = [];
+  readonly event = (listener: Listener<T>) => {
+    this.listeners.push(listener);
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(event: T): void {
+    this.listeners.forEach((l) => l(event));
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+/** vscode.Uri, enough of it: `scheme:[//authority]path[?query][#fragment]`. */
+export class Uri {
+  private constructor(
+    readonly scheme: string,
+    readonly authority: string,
+    readonly path: string,
+    readonly query: string,
+    readonly fragment: string,
+  ) {}
+  static parse(value: string): Uri {
+    const match = /^([A-Za-z][\w+.-]*):(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(value);
+    if (!match) {
+      throw new Error(`not a URI: ${value}`);
+    }
+    return new Uri(match[1], match[2] ?? '', match[3], match[4] ?? '', match[5] ?? '');
+  }
+  toString(): string {
+    const authority = this.authority ? `//${this.authority}` : '';
+    const query = this.query ? `?${this.query}` : '';
+    const fragment = this.fragment ? `#${this.fragment}` : '';
+    return `${this.scheme}:${authority}${this.path}${query}${fragment}`;
+  }
+}
+
+export interface ContentProvider {
+  onDidChange?: (listener: Listener<Uri>) => { dispose(): unknown };
+  provideTextDocumentContent(uri: Uri): string;
+}
+/** Registered TextDocumentContentProviders by scheme. */
+export const contentProviders = new Map<string, ContentProvider>();
+
 export const outputLines: string[] = [];
 export const statusItem: Record<string, unknown> = {};
 export const state = { activeTextEditor: undefined as unknown, diagnostics: [] as unknown[] };
 
 export const stub = {
+  EventEmitter,
+  Uri,
+  CancellationError: class CancellationError extends Error {},
   LanguageStatusSeverity: { Information: 0, Warning: 1, Error: 2 },
   ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
@@ -79,7 +131,11 @@ export const stub = {
     getDiagnostics: () => state.diagnostics,
   },
   commands: {
+    // As VS Code: a second registration of an ID throws (and leaves the first one in place).
     registerCommand: (name: string, handler: (...args: unknown[]) => unknown) => {
+      if (registered.has(name)) {
+        throw new Error(`command '${name}' already exists`);
+      }
       registered.set(name, handler);
       return { dispose: () => registered.delete(name) };
     },
@@ -97,6 +153,13 @@ export const stub = {
       return { uri: 'untitled:Untitled-1', getText: () => options.content };
     },
     applyEdit: record('applyEdit'),
+    registerTextDocumentContentProvider: (scheme: string, provider: ContentProvider) => {
+      if (contentProviders.has(scheme)) {
+        throw new Error(`a content provider for '${scheme}' is already registered`);
+      }
+      contentProviders.set(scheme, provider);
+      return { dispose: () => contentProviders.delete(scheme) };
+    },
   },
   extensions: { getExtension: () => undefined },
   env: { clipboard: { writeText: record('clipboard.writeText') } },
@@ -114,10 +177,25 @@ export const server = {
   ]),
 };
 
+interface FakeFeature {
+  initialize(capabilities: unknown, documentSelector: unknown): void;
+  clear(): void;
+}
+
+// vscode-languageclient's real ExecuteCommandFeature (not exported by the package: loaded by
+// path, against this stub): it registers a VS Code command for every advertised command.
+function executeCommandFeature(client: FakeLanguageClient): FakeFeature {
+  const file = path.join(path.dirname(require.resolve('vscode-languageclient')), 'executeCommand.js');
+  const { ExecuteCommandFeature } = require(file) as { ExecuteCommandFeature: new (client: unknown) => FakeFeature };
+  return new ExecuteCommandFeature(client);
+}
+
 export class FakeLanguageClient {
   static instances: FakeLanguageClient[] = [];
   state = State.Stopped;
   requests: unknown[][] = [];
+  features: FakeFeature[] = [];
+  notificationHandlers = new Map<string, (params: unknown) => unknown>();
   initializeResult?: { capabilities: unknown; serverInfo?: { name: string; version?: string } };
   private listeners: ((event: { oldState: number; newState: number }) => void)[] = [];
   readonly code2ProtocolConverter = {
@@ -135,6 +213,30 @@ export class FakeLanguageClient {
     readonly clientOptions: Record<string, unknown>,
   ) {
     FakeLanguageClient.instances.push(this);
+    // As the real client's constructor (registerBuiltinFeatures), through an overridable method.
+    this.registerFeature(executeCommandFeature(this));
+  }
+
+  registerFeature(feature: FakeFeature) {
+    this.features.push(feature);
+  }
+
+  get middleware() {
+    return (this.clientOptions.middleware ?? {}) as Record<string, unknown>;
+  }
+
+  handleFailedRequest(_type: unknown, _token: unknown, error: unknown): never {
+    throw error;
+  }
+
+  onNotification(method: string, handler: (params: unknown) => unknown) {
+    this.notificationHandlers.set(method, handler);
+    return { dispose: () => this.notificationHandlers.delete(method) };
+  }
+
+  /** The server sends a notification. */
+  notify(method: string, params: unknown) {
+    this.notificationHandlers.get(method)?.(params);
   }
 
   onDidChangeState(listener: (event: { oldState: number; newState: number }) => void) {
@@ -148,12 +250,18 @@ export class FakeLanguageClient {
     this.listeners.forEach((l) => l({ oldState, newState }));
   }
 
+  // As the real client: features initialize from the server's capabilities (a throw fails the
+  // start), and stopping clears them (their VS Code commands are disposed).
   async start() {
     this.initializeResult = { capabilities: server.capabilities, serverInfo: { name: 'grove', version: '0.1.0' } };
+    for (const feature of this.features) {
+      feature.initialize(structuredClone(server.capabilities), this.clientOptions.documentSelector);
+    }
     this.setState(State.Running);
   }
 
   async stop() {
+    this.features.forEach((feature) => feature.clear());
     this.setState(State.Stopped);
   }
 
@@ -161,9 +269,14 @@ export class FakeLanguageClient {
     calls.push(['client.dispose']);
   }
 
-  async sendRequest(method: string, params: { command: string; arguments: unknown[] }) {
+  async sendRequest(type: string | { method: string }, params: { command: string; arguments: unknown[] }) {
+    const method = typeof type === 'string' ? type : type.method;
     this.requests.push([method, params]);
-    return server.responses.get(params.command);
+    const response = server.responses.get(params.command);
+    if (response instanceof Error) {
+      throw response;
+    }
+    return typeof response === 'function' ? response(this, params) : response;
   }
 }
 
