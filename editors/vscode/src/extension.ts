@@ -29,7 +29,7 @@ import {
 import { PROGRESS_NOTIFICATION, resultContent } from './explanationStream';
 import { GroveLanguageClient } from './groveClient';
 import { LANGUAGES } from './languages';
-import { ExplanationPanel, showMarkdown } from './markdownPanel';
+import { ExplanationPanel } from './markdownPanel';
 import { RestartPolicy, gaveUpMessage } from './restartPolicy';
 import { INSTALL_COMMAND, type LookupResult, lookupServer } from './serverLookup';
 import { SECTION, serverSettings } from './settings';
@@ -319,7 +319,7 @@ async function forward(command: ServerCommandName, invokedWith: readonly unknown
     if (explanation) {
       explanations.complete(explanation, resultContent(TITLES[command], action));
     } else if (action.kind === 'markdown') {
-      await showMarkdown(action.markdown);
+      await explanations.showResult(TITLES[command], action.markdown);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -1,14 +1,7 @@
-// Show Markdown beside the editor: a command's result (a review) as an untitled document, and
-// explanations as read-only virtual documents that update while the model writes.
+// Show Markdown beside the editor as read-only virtual documents (nothing to save when closed):
+// explanations, which update while the model writes, and other commands' Markdown results.
 import * as vscode from 'vscode';
 import { type Explanation, ExplanationStore } from './explanationStream';
-
-/** Open `content` as an untitled Markdown document and show its preview to the side. */
-export async function showMarkdown(content: string): Promise<vscode.TextDocument> {
-  const document = await vscode.workspace.openTextDocument({ content, language: 'markdown' });
-  await vscode.commands.executeCommand('markdown.showPreviewToSide', document.uri);
-  return document;
-}
 
 export const EXPLANATION_SCHEME = 'grove-explanation';
 
@@ -39,6 +32,13 @@ export class ExplanationPanel implements vscode.Disposable {
   /** Preview the explanation to the side. */
   async show(explanation: Explanation): Promise<void> {
     await vscode.commands.executeCommand('markdown.showPreviewToSide', this.uri(explanation));
+  }
+
+  /** Preview a finished Markdown result (a command that does not stream). */
+  async showResult(title: string, markdown: string): Promise<void> {
+    const shown = this.begin(title);
+    this.complete(shown, markdown);
+    await this.show(shown);
   }
 
   /** A `grove/explanationProgress` notification: update its explanation, if it is one of ours. */

@@ -149,9 +149,9 @@ describe('package.json manifest', () => {
     assert.deepEqual(contributed, [...new Set([...SERVER_COMMANDS, ...CLIENT_COMMANDS])].sort());
   });
 
-  it('puts docstring, explain and explain diagnostic in the editor context menu', () => {
+  it('puts the server commands (docstring, explain, explain diagnostic, review) in the editor context menu', () => {
     const menu = (pkg.contributes.menus['editor/context'] as { command: string }[]).map((m) => m.command);
-    assert.deepEqual(menu, ['grove.generateDocstring', 'grove.explain', 'grove.explainDiagnostic']);
+    assert.deepEqual(menu, [...SERVER_COMMANDS]);
   });
 
   it('activates on every served language', () => {

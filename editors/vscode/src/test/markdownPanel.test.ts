@@ -3,18 +3,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Uri, calls, contentProviders } from '../testing/vscodeStub';
 import { WAITING } from '../explanationStream';
-import { EXPLANATION_SCHEME, ExplanationPanel, showMarkdown } from '../markdownPanel';
-
-describe('markdownPanel (stubbed vscode)', () => {
-  it('opens an untitled Markdown document and previews it to the side', async () => {
-    const document = await showMarkdown('# Review\n\nhello');
-    assert.deepEqual(calls, [
-      ['openTextDocument', { content: '# Review\n\nhello', language: 'markdown' }],
-      ['executeCommand', 'markdown.showPreviewToSide', 'untitled:Untitled-1'],
-    ]);
-    assert.equal((document as unknown as { getText(): string }).getText(), '# Review\n\nhello');
-  });
-});
+import { EXPLANATION_SCHEME, ExplanationPanel } from '../markdownPanel';
 
 describe('explanation panel (stubbed vscode)', () => {
   const panel = new ExplanationPanel();
@@ -67,5 +56,13 @@ describe('explanation panel (stubbed vscode)', () => {
     panel.fail(failed, 'no model');
     assert.equal(read(panel.uri(failed).toString()), '# Diagnostic\n\n**Failed:** no model');
     assert.deepEqual(fired, [panel.uri(done).toString(), panel.uri(failed).toString()]);
+  });
+
+  it('a finished result (a review) is shown as its own read-only document', async () => {
+    await panel.showResult('Review', '# Review\n\n3 findings');
+    const [name, command, uri] = calls.at(-1) as [string, string, Uri];
+    assert.deepEqual([name, command, uri.scheme], ['executeCommand', 'markdown.showPreviewToSide', EXPLANATION_SCHEME]);
+    assert.match(uri.path, /^\/Review-\d+\.md$/);
+    assert.equal(read(uri.toString()), '# Review\n\n3 findings');
   });
 });
