@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -57,6 +57,8 @@ class GroveServer(LanguageServer):
         self.related_context = RelatedContext(self.workspace_index)
         self.explanations = ExplanationStore()
         self.reviewer = Reviewer(self.backend, lambda: self.settings)
+        self.on_settings_applied: list[Callable[[], None]] = []
+        """Called after every settings change (features refresh what depends on settings)."""
         self.engine.related = self._related_blocks
         self.engine.display_path = self.related_context.display_path
 
@@ -133,6 +135,8 @@ class GroveServer(LanguageServer):
         if self.backend.configure(settings):
             self.reviewer.clear()
         self.workspace_index.set_excludes(settings.context_exclude)
+        for listener in self.on_settings_applied:
+            listener()
 
 
 def create_server(env: Mapping[str, str] | None = None) -> GroveServer:

@@ -23,8 +23,10 @@ from analyzers.token_count import LineTokenCounter
 from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
 from server.llm.openai_provider import Limits, OpenAIProvider
 from server.llm.provider import (
+    BadResponse,
     CompletionRequest,
     CompletionResult,
+    EndpointUnreachable,
     FaultGate,
     LLMError,
     NotConfigured,
@@ -339,6 +341,8 @@ class ModelBackend:
             self.requests += 1
             result = await call(provider)
         except LLMError as error:
+            if self._embedded is not None and isinstance(error, EndpointUnreachable | BadResponse):
+                await self._embedded.settle()
             self._report(error)
             return None
         if self.last_error is not None:

@@ -126,6 +126,10 @@ class DocumentStore:
         """The open document at ``uri``, if any."""
         return self._documents.get(uri)
 
+    def uris(self) -> list[str]:
+        """The URIs of the open documents."""
+        return list(self._documents)
+
     def __len__(self) -> int:
         return len(self._documents)
 

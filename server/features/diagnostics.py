@@ -8,7 +8,8 @@ while one runs makes it run once more at the end, for what changed meanwhile.
 Delivery: clients that pull diagnostics and accept ``workspace/diagnostic/refresh`` get
 ``textDocument/diagnostic`` reports (with result ids) and a refresh when findings change; the
 others get ``textDocument/publishDiagnostics`` (also re-sent shortly after edits, so the findings
-follow the lines they quote). Each diagnostic: source ``grove``, the category as ``code``, the
+follow the lines they quote, and after every settings change, so a new severity shows at once).
+Each diagnostic: source ``grove``, the category as ``code``, the
 severity from ``grove.review.severity.<category>``, and ``data`` with what "Explain this
 diagnostic" needs (unit, category, quoted line, message, suggestion).
 """
@@ -55,6 +56,7 @@ def register(server: GroveServer) -> None:
     server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, options)(pull_diagnostics)
     server.command(REVIEW)(review_command)
     server.reviewer.on_result = lambda uri: deliver(server, uri)
+    server.on_settings_applied.append(lambda: deliver_all(server))
 
 
 # ----------------------------------------------------------------------------- delivery
@@ -129,6 +131,12 @@ def deliver(ls: GroveServer, uri: str) -> None:
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=document.version)
     )
+
+
+def deliver_all(ls: GroveServer) -> None:
+    """:func:`deliver` for every open document (after a change of severities, or of model)."""
+    for uri in ls.documents.uris():
+        deliver(ls, uri)
 
 
 async def _refresh(ls: GroveServer) -> None:

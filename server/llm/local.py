@@ -228,6 +228,21 @@ class EmbeddedModel:
         """True while the child process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
+    async def settle(self, timeout_s: float = 1.0) -> None:
+        """After a failed call: give a dying server time to be reaped, so the next call restarts it.
+
+        A killed server closes its sockets a moment before its process can be reaped; a call in
+        that moment would still see it running. Returns as soon as the server answers HTTP.
+        """
+        proc, port = self._proc, self._port
+        if proc is None or port is None:
+            return
+        deadline = time.monotonic() + timeout_s
+        while proc.poll() is None and time.monotonic() < deadline:
+            if await _http_status(self.host, port, "/v1/models", 0.2) is not None:
+                return
+            await asyncio.sleep(0.05)
+
     def restart_needed(self) -> bool:
         """True when the server was started, not stopped, and its process has died."""
         return self._wanted and not self.is_running()

@@ -413,6 +413,32 @@ async def test_on_idle_trigger_reviews_after_open_and_severity_is_configurable(
     }
 
 
+async def test_a_severity_change_republishes_the_findings_without_asking_the_model_again(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.responder = by_code(GOOD_ANSWERS)
+    settings = options(scripted_openai.base_url, trigger="onIdle", idleMs=200)
+    async with grove_client(settings) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        await until(lsp, lambda: len(lsp.diagnostics.get(URI, [])) == 3)
+        before = {d.code: d.severity for d in lsp.diagnostics[URI]}
+        asked = len(scripted_openai.requests)
+        lsp.set_configuration({"grove": {"review": {"severity": {"bug": "error", "style": "off"}}}})
+        lsp.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await until(lsp, lambda: len(lsp.diagnostics.get(URI, [])) == 2)
+        after = {d.code: d.severity for d in lsp.diagnostics[URI]}
+    assert before == {
+        "bug": types.DiagnosticSeverity.Warning,
+        "risk": types.DiagnosticSeverity.Information,
+        "style": types.DiagnosticSeverity.Hint,
+    }
+    assert after == {
+        "bug": types.DiagnosticSeverity.Error,
+        "risk": types.DiagnosticSeverity.Information,
+    }
+    assert len(scripted_openai.requests) == asked
+
+
 # -------------------------------------------------------------------------- cancellation
 
 SLOW = "def slow(a, b):\n    return a / b\n\n\ndef quick(x):\n    return x\n"
