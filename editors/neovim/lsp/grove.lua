@@ -28,7 +28,10 @@ return {
   settings = { grove = {} },
   -- A crashed server is restarted with backoff (require('grove').setup{ restart = ... }).
   on_exit = function(code, signal)
-    require('grove.restart').on_exit(code, signal)
+    local ok, restart = pcall(require, 'grove.restart') -- absent when only this file is installed
+    if ok then
+      restart.on_exit(code, signal)
+    end
   end,
   before_init = function(params, config)
     -- The server reads both initializationOptions and workspace/configuration.
