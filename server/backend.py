@@ -165,6 +165,9 @@ class ModelBackend:
         self._closing: set[asyncio.Future[None]] = set()
         self._embedded_counter: LineTokenCounter | None = None
         self.priority = PriorityGate()
+        self.calls_in_flight = 0
+        self.on_change: Callable[[], None] | None = None
+        """Called when a model call starts or ends (its outcome may change :meth:`status`)."""
 
     def configure(self, settings: Settings) -> bool:
         """Adopt new settings; returns True when the endpoint changed."""
@@ -336,6 +339,8 @@ class ModelBackend:
         if blocked is not None:
             log.debug("model call held back for %.1f s (cooldown)", blocked - now)
             return None
+        self.calls_in_flight += 1
+        self._changed()
         try:
             provider = await self.provider()
             self.requests += 1
@@ -345,12 +350,19 @@ class ModelBackend:
                 await self._embedded.settle()
             self._report(error)
             return None
+        finally:
+            self.calls_in_flight -= 1
+            self._changed()
         if self.last_error is not None:
             log.info("model endpoint recovered")
             self._notify("info", "Grove: the model endpoint answers again.")
         self.gate.record_success()
         self.last_error = None
         return result
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _report(self, error: LLMError) -> None:
         self.last_error = error.user_message
@@ -370,6 +382,7 @@ class ModelBackend:
             "embedded": self.target.embedded,
             "requests": self.requests,
             "lastError": self.last_error,
+            "modelCalls": self.calls_in_flight,
         }
 
     async def aclose(self) -> None:

@@ -1,21 +1,48 @@
-"""Workspace commands: ``grove.status``."""
+"""Grove's status: the ``grove.status`` command, and the ``grove/status`` push.
+
+A client that sets ``capabilities.experimental.groveStatus`` gets a ``grove/status``
+notification (the ``grove.status`` payload) whenever what an editor shows changes: the model
+target, the last error, whether a model call is running (``busy``), whether completions are on.
+Pushes are coalesced (at most one per :data:`PUSH_DELAY_S`) and skipped when nothing shown
+changed, so a status item follows an endpoint going down or coming back without polling.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
 from server.app import GroveServer
 
+log = logging.getLogger(__name__)
+
 STATUS = "grove.status"
+STATUS_NOTIFICATION = "grove/status"
+CAPABILITY = "groveStatus"
+PUSH_DELAY_S = 0.1
+_SHOWN = ("target", "embedded", "lastError", "reviewLastError", "busy", "completionEnabled")
 
 
 def register(server: GroveServer) -> None:
-    """Wire Grove's commands."""
+    """Wire the command, and the push for clients that ask for it."""
     server.command(STATUS)(status)
+    push = StatusPush(server)
+    server.backend.on_change = push.changed  # model calls start and end (reviews too)
+    server.on_settings_applied.append(push.changed)
 
 
 def status(ls: GroveServer, *args: object) -> dict[str, object]:
     """Model target, last error, request counters, cache hit rate and the review queue."""
+    return status_payload(ls)
+
+
+def status_payload(ls: GroveServer) -> dict[str, object]:
+    """What ``grove.status`` answers and ``grove/status`` pushes."""
+    backend = ls.backend.status()
     return {
-        **ls.backend.status(),
+        **backend,
+        "busy": ls.backend.calls_in_flight > 0 or ls.reviewer.in_flight > 0,
         "documents": len(ls.documents),
         "inFlight": ls.tasks.in_flight,
         "pendingHandlers": len(ls.protocol._request_futures),
@@ -33,3 +60,41 @@ def status(ls: GroveServer, *args: object) -> dict[str, object]:
         "reviewRequests": ls.reviewer.requests,
         "reviewLastError": ls.reviewer.last_error,
     }
+
+
+class StatusPush:
+    """Coalesced ``grove/status`` notifications for clients that opted in."""
+
+    def __init__(self, ls: GroveServer) -> None:
+        self._ls = ls
+        self._pending: asyncio.TimerHandle | None = None
+        self._last_shown: tuple[object, ...] | None = None
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the client declared ``experimental.groveStatus``."""
+        try:
+            experimental = self._ls.client_capabilities.experimental
+        except AttributeError:  # before initialize
+            return False
+        return isinstance(experimental, dict) and bool(experimental.get(CAPABILITY))
+
+    def changed(self) -> None:
+        """Something shown may have changed: push within :data:`PUSH_DELAY_S`."""
+        if self._pending is not None or not self.wanted:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._pending = loop.call_later(PUSH_DELAY_S, self._push)
+
+    def _push(self) -> None:
+        self._pending = None
+        payload = status_payload(self._ls)
+        shown = tuple(payload.get(key) for key in _SHOWN)
+        if shown == self._last_shown:
+            return
+        self._last_shown = shown
+        with contextlib.suppress(Exception):  # not connected (shutting down)
+            self._ls.protocol.notify(STATUS_NOTIFICATION, payload)

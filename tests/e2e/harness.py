@@ -21,10 +21,16 @@ CLIENTS = {
 
 
 def capabilities(
-    client: str, *, inline: bool = True, encodings: list[str] | None = None
+    client: str,
+    *,
+    inline: bool = True,
+    encodings: list[str] | None = None,
+    experimental: dict[str, Any] | None = None,
 ) -> types.ClientCapabilities:
     """Recorded capabilities of ``client``, plus inline completion (which the recordings lack)."""
     caps = client_capabilities(CLIENTS[client])
+    if experimental is not None:
+        caps.experimental = experimental
     if inline:
         text_document = caps.text_document or types.TextDocumentClientCapabilities()
         text_document.inline_completion = types.InlineCompletionClientCapabilities(
@@ -55,6 +61,7 @@ async def grove_client(
     env: dict[str, str] | None = None,
     configuration: dict[str, Any] | None = None,
     root_uri: str | None = None,
+    experimental: dict[str, Any] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A client connected to a fresh ``python -m server`` process, initialised."""
     config = ClientServerConfig(
@@ -67,7 +74,9 @@ async def grove_client(
         lsp.set_configuration(configuration)
     lsp.initialize_result = await lsp.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
-            capabilities=capabilities(client, inline=inline, encodings=encodings),
+            capabilities=capabilities(
+                client, inline=inline, encodings=encodings, experimental=experimental
+            ),
             initialization_options=options,
             root_uri=root_uri or FIXTURES.as_uri(),
         )

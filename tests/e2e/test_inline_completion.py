@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 from tests.e2e.harness import (
     FIXTURES,
@@ -474,6 +478,63 @@ async def test_endpoint_recovers_after_a_failure(scripted_openai: ScriptedOpenAI
     shown = [m.message for m in lsp.messages]
     assert len(shown) == 2
     assert shown[1] == "Grove: the model endpoint answers again."
+
+
+def _collect_status(lsp: LanguageClient, into: list[dict[str, Any]]) -> None:
+    """Append every pushed ``grove/status`` payload to ``into``."""
+
+    @lsp.feature("grove/status")
+    def _on_status(params: Any) -> None:
+        into.append(params._asdict())  # pygls hands unknown params over as named tuples
+
+
+async def _until_pushed(
+    pushed: list[dict[str, Any]], ready: Callable[[dict[str, Any]], bool]
+) -> None:
+    for _ in range(100):
+        if pushed and ready(pushed[-1]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no such grove/status push: {pushed}")
+
+
+async def test_status_is_pushed_as_the_endpoint_fails_works_and_recovers(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    uri = "file:///tmp/pushed.py"
+    scripted_openai.script(replies.status(500), replies.slow("x + 1\n", 0.1, chunk_size=1))
+    pushed: list[dict[str, Any]] = []
+    options = endpoint_options(scripted_openai.base_url)
+    async with grove_client(options, experimental={"groveStatus": True}) as lsp:
+        _collect_status(lsp, pushed)
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        await inline_at(lsp, uri, 1, 11)
+        await _until_pushed(pushed, lambda s: bool(s["lastError"]) and not s["busy"])
+        failed = pushed[-1]
+        slow = asyncio.ensure_future(inline_at(lsp, uri, 1, 11))
+        await _until_pushed(pushed, lambda s: s["busy"])
+        recovered = await slow
+        await _until_pushed(pushed, lambda s: s["lastError"] is None and not s["busy"])
+    assert "500" in failed["lastError"] or "error" in failed["lastError"].lower()
+    assert recovered is not None and [i.insert_text for i in recovered.items] == ["x + 1"]
+    shown = ("target", "lastError", "busy", "completionEnabled")
+    views = [tuple(s[k] for k in shown) for s in pushed]
+    assert all(a != b for a, b in itertools.pairwise(views)), (
+        "a push only when something shown changed"
+    )
+    assert all(s["target"].startswith("scripted-model @ ") for s in pushed)
+
+
+async def test_no_status_push_without_the_capability(scripted_openai: ScriptedOpenAI) -> None:
+    uri = "file:///tmp/unpushed.py"
+    scripted_openai.script(replies.status(500))
+    pushed: list[dict[str, Any]] = []
+    async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
+        _collect_status(lsp, pushed)
+        open_document(lsp, uri, "python", "def f(x):\n    return \n")
+        await inline_at(lsp, uri, 1, 11)
+        await asyncio.sleep(0.5)
+    assert pushed == []
 
 
 async def test_rate_limit_holds_requests_back_until_retry_after(

@@ -516,12 +516,16 @@ def test_command_missing_on_server_prints_clear_message(
     assert message["level"] == 3  # vim.log.levels.WARN
 
 
-def test_endpoint_down_status_reports_it_and_editing_goes_on(
+def test_endpoint_down_is_pushed_to_the_statusline_and_editing_goes_on(
     nvim: Path, tmp_path: Path, closed_port_url: str
 ) -> None:
     case, _ = python_case(tmp_path)
     result = run_scenario(nvim, tmp_path, "endpoint_down", base_url=closed_port_url, case=case)
-    assert result["status"]["lastError"]
+    assert result["status"]["lastError"].startswith("Cannot reach the model endpoint")
+    assert result["events"] >= 1, "User GroveStatus fired"
+    assert result["statusline_before"] == "Grove"
+    assert result["statusline"] == "Grove ✗ Cannot reach the model endpoi…"  # cut to 30
+    assert result["statusline_elsewhere"] == ""
     assert result["line"] == "    return fibonacci(42"
     assert result["mode"] == "i"
 

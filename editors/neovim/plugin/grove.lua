@@ -50,6 +50,11 @@ vim.lsp.handlers['grove/explanationProgress'] = function(err, params, ctx)
   require('grove.stream_float').on_progress(err, params, ctx)
 end
 
+-- The server pushes its status when it changes (model, last error, busy).
+vim.lsp.handlers['grove/status'] = function(_, params)
+  require('grove').on_status(params)
+end
+
 local function command(name, fn, opts)
   vim.api.nvim_create_user_command(name, fn, vim.tbl_extend('force', { force = true }, opts or {}))
 end

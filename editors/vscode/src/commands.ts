@@ -12,6 +12,9 @@ export const SERVER_COMMANDS = [
 export type ServerCommandName = (typeof SERVER_COMMANDS)[number];
 
 export const STATUS_COMMAND = 'grove.status';
+/** The experimental client capability that asks the server to push `grove/status` on changes. */
+export const STATUS_CAPABILITY = 'groveStatus';
+export const STATUS_NOTIFICATION = 'grove/status';
 
 /** Client-side commands. */
 export const CLIENT_COMMANDS = [

@@ -16,6 +16,7 @@ import {
 import {
   SERVER_COMMANDS,
   STATUS_COMMAND,
+  STATUS_NOTIFICATION,
   STREAMED_COMMANDS,
   TITLES,
   type ServerCommandName,
@@ -227,6 +228,7 @@ async function startClient(): Promise<void> {
     await created.start();
     // Kept across the client's own restarts after a crash; a new client registers it again.
     created.onNotification(PROGRESS_NOTIFICATION, (params: unknown) => explanations.progress(params));
+    created.onNotification(STATUS_NOTIFICATION, (status: unknown) => showStatus(statusView(status)));
     await refreshStatus();
   } catch (error) {
     const message = `Grove: the server (${found.description}) failed to start: ${String(error)}`;

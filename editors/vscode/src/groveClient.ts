@@ -13,7 +13,7 @@ import {
   type RegistrationData,
   type StaticFeature,
 } from 'vscode-languageclient/node';
-import { serverRegisteredCommands } from './commands';
+import { STATUS_CAPABILITY, serverRegisteredCommands } from './commands';
 
 const EXECUTE_COMMAND = 'workspace/executeCommand';
 
@@ -44,7 +44,27 @@ export function withoutExtensionCommands<F extends Feature>(feature: F): F {
   return feature;
 }
 
+interface ClientCapabilitiesWithExperimental {
+  experimental?: unknown;
+}
+
+/** Declares `experimental.groveStatus`, so the server pushes its status as it changes. */
+export const statusPushFeature: StaticFeature = {
+  fillClientCapabilities(capabilities: ClientCapabilitiesWithExperimental): void {
+    const experimental = typeof capabilities.experimental === 'object' && capabilities.experimental !== null ? capabilities.experimental : {};
+    capabilities.experimental = { ...experimental, [STATUS_CAPABILITY]: true };
+  },
+  initialize(): void {},
+  getState: () => ({ kind: 'static' }),
+  clear(): void {},
+};
+
 export class GroveLanguageClient extends LanguageClient {
+  constructor(...args: ConstructorParameters<typeof LanguageClient>) {
+    super(...args);
+    this.registerFeature(statusPushFeature);
+  }
+
   // Called from the base constructor (registerBuiltinFeatures) too: uses no fields of this class.
   override registerFeature(feature: Feature): void {
     super.registerFeature(withoutExtensionCommands(feature));

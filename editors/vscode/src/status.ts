@@ -13,7 +13,7 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Status item from a `grove.status` result (target, lastError, inFlight, completionEnabled...). */
+/** Status item from a `grove.status` result or `grove/status` push (target, lastError, busy...). */
 export function statusView(status: unknown): StatusView {
   if (typeof status !== 'object' || status === null) {
     return { text: 'Grove', detail: 'no status', severity: 'warning', busy: false };
@@ -41,7 +41,7 @@ export function statusView(status: unknown): StatusView {
     text: parts.join(' '),
     detail: details.join(' · ') || 'ready',
     severity: lastError ? 'error' : 'information',
-    busy: inFlight > 0,
+    busy: s.busy === true || inFlight > 0,
   };
 }
 

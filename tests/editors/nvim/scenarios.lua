@@ -305,29 +305,31 @@ function S.toggle(t, c)
   t.result.marks = ghost_marks(buf, ns_name)
 end
 
---- The endpoint is down: grove.status reports the error, editing goes on.
+--- The endpoint is down: the pushed status carries the error (no polling), editing goes on.
 function S.endpoint_down(t, c)
   local buf = open(t, c.file)
-  insert_at(t, c.line, c.col)
   local grove = require('grove')
-  local last
-  local pending = false
+  local events = 0
+  vim.api.nvim_create_autocmd('User', {
+    pattern = 'GroveStatus',
+    callback = function()
+      events = events + 1
+    end,
+  })
+  t.result.statusline_before = grove.statusline()
+  insert_at(t, c.line, c.col)
   local status = t.wait(30000, function()
-    if last and last.lastError ~= nil and last.lastError ~= vim.NIL then
-      return last
-    end
-    if not pending then
-      pending = true
-      grove.execute('grove.status', {}, function(result)
-        last = result
-        pending = false
-      end)
-    end
-  end, 'grove.status to report the endpoint error')
+    local last = grove.last_status
+    return last and type(last.lastError) == 'string' and last
+  end, 'a pushed grove/status with the endpoint error')
   t.result.status = status
+  t.result.events = events
+  t.result.statusline = grove.statusline(30)
   t.feed('42')
   t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
   t.result.mode = vim.api.nvim_get_mode().mode
+  vim.cmd.enew()
+  t.result.statusline_elsewhere = grove.statusline()
 end
 
 --- The configured server command does not exist: one clear message, no client, editing works.

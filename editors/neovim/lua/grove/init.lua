@@ -381,6 +381,50 @@ function M.float(lines, id)
   })
 end
 
+--- The server's latest status (pushed as `grove/status`, or from :GroveStatus).
+---@type table?
+M.last_status = nil
+
+--- Handler of the `grove/status` push: remember it and fire `User GroveStatus`.
+---@param status table
+function M.on_status(status)
+  if type(status) ~= 'table' then
+    return
+  end
+  M.last_status = status
+  vim.api.nvim_exec_autocmds('User', { pattern = 'GroveStatus', modeline = false, data = status })
+end
+
+--- A short status for a statusline: '' without a Grove client for the buffer, else
+--- 'Grove', 'Grove …' (the model is writing), 'Grove off' (completions off) or
+--- 'Grove ✗ <error>'.
+---@param max_error? integer  cut the error to this many characters (default 40)
+---@return string
+function M.statusline(max_error)
+  if #vim.lsp.get_clients({ name = NAME, bufnr = vim.api.nvim_get_current_buf() }) == 0 then
+    return ''
+  end
+  local status = M.last_status
+  if not status then
+    return 'Grove'
+  end
+  local err = status.lastError
+  if type(err) == 'string' and err ~= '' then
+    max_error = max_error or 40
+    if vim.fn.strchars(err) > max_error then
+      err = vim.fn.strcharpart(err, 0, max_error - 1) .. '…'
+    end
+    return 'Grove ✗ ' .. err
+  end
+  if status.busy == true then
+    return 'Grove …'
+  end
+  if status.completionEnabled == false or not M.enabled then
+    return 'Grove off'
+  end
+  return 'Grove'
+end
+
 local function status_lines(status)
   local lines = { '# Grove status', '' }
   local keys = vim.tbl_keys(status)

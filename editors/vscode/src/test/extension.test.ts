@@ -303,6 +303,18 @@ describe('extension (stubbed vscode)', () => {
     await assert.rejects(raw.start(), /command 'grove\.status' already exists/);
   });
 
+  it('asks the server to push its status; a push updates the status item at once', () => {
+    const client = lastClient();
+    assert.deepEqual(client.sentCapabilities.experimental, { groveStatus: true });
+    client.notify('grove/status', { target: 'scripted @ http://x/v1', lastError: 'Cannot reach the model endpoint', busy: false });
+    assert.equal(statusItem.text, 'Grove: scripted @ http://x/v1');
+    assert.equal(statusItem.severity, 2);
+    assert.match(String(statusItem.detail), /last error: Cannot reach the model endpoint/);
+    client.notify('grove/status', { target: 'scripted @ http://x/v1', lastError: null, busy: true });
+    assert.equal(statusItem.severity, 0);
+    assert.equal(statusItem.busy, true);
+  });
+
   it('toggle inline completions flips grove.completion.enabled', async () => {
     await run('grove.toggleInlineCompletions');
     assert.deepEqual(callsNamed('configuration.update').at(-1), ['configuration.update', 'grove.completion.enabled', false, 1]);

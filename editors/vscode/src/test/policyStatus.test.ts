@@ -77,6 +77,11 @@ describe('status view', () => {
     assert.match(view.detail, /last error: connection refused/);
   });
 
+  it('busy while a model call runs (the pushed status says so)', () => {
+    assert.equal(statusView({ ...status, inFlight: 0, busy: true }).busy, true);
+    assert.equal(statusView({ ...status, inFlight: 0, busy: false }).busy, false);
+  });
+
   it('completions off is visible', () => {
     assert.match(statusView({ ...status, completionEnabled: false }).text, /completions off/);
   });

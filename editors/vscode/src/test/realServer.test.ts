@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { SERVER_COMMANDS, STATUS_COMMAND, isAdvertised } from '../commands';
+import { SERVER_COMMANDS, STATUS_CAPABILITY, STATUS_COMMAND, STATUS_NOTIFICATION, isAdvertised } from '../commands';
 import { lookupServer } from '../serverLookup';
 import { serverSettings } from '../settings';
 import { statusView } from '../status';
@@ -84,11 +84,15 @@ describe('real Grove server', { skip: found.kind === 'notFound' ? 'grove is not 
     conn.onNotification('window/logMessage', (params: { message: string }) => {
       messages.push(params.message);
     });
+    const pushed = new Promise<unknown>((resolve) => conn.onNotification(STATUS_NOTIFICATION, resolve));
     conn.listen();
     const init = (await conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+        experimental: { [STATUS_CAPABILITY]: true },
+      },
       initializationOptions: settings,
     })) as { capabilities: { executeCommandProvider?: { commands?: string[] } } };
     await conn.sendNotification('initialized', {});
@@ -101,6 +105,10 @@ describe('real Grove server', { skip: found.kind === 'notFound' ? 'grove is not 
     const view = statusView(status);
     assert.match(view.text, /^Grove: /);
     assert.equal((status as { completionEnabled: boolean }).completionEnabled, false);
+    // The experimental capability the client declares makes the server push its status.
+    const first = (await pushed) as { target: string; completionEnabled: boolean; busy: boolean };
+    assert.equal(first.completionEnabled, false);
+    assert.equal(first.target, (status as { target: string }).target);
     await conn.sendRequest('shutdown');
     await conn.sendNotification('exit');
     const problems = messages.filter((m) => /unknown setting|using the default/.test(m));

@@ -178,6 +178,7 @@ export const server = {
 };
 
 interface FakeFeature {
+  fillClientCapabilities?(capabilities: Record<string, unknown>): void;
   initialize(capabilities: unknown, documentSelector: unknown): void;
   clear(): void;
 }
@@ -195,6 +196,8 @@ export class FakeLanguageClient {
   state = State.Stopped;
   requests: unknown[][] = [];
   features: FakeFeature[] = [];
+  /** The client capabilities the features declared at the last start. */
+  sentCapabilities: Record<string, unknown> = {};
   notificationHandlers = new Map<string, (params: unknown) => unknown>();
   initializeResult?: { capabilities: unknown; serverInfo?: { name: string; version?: string } };
   private listeners: ((event: { oldState: number; newState: number }) => void)[] = [];
@@ -253,6 +256,10 @@ export class FakeLanguageClient {
   // As the real client: features initialize from the server's capabilities (a throw fails the
   // start), and stopping clears them (their VS Code commands are disposed).
   async start() {
+    this.sentCapabilities = {};
+    for (const feature of this.features) {
+      feature.fillClientCapabilities?.(this.sentCapabilities);
+    }
     this.initializeResult = { capabilities: server.capabilities, serverInfo: { name: 'grove', version: '0.1.0' } };
     for (const feature of this.features) {
       feature.initialize(structuredClone(server.capabilities), this.clientOptions.documentSelector);
