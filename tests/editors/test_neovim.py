@@ -412,6 +412,21 @@ def test_explain_float_fills_in_while_the_text_streams(
     assert result["floats"] == 1
 
 
+def test_explain_code_action_uses_the_streaming_float(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    answer = "`area` computes the scaled area of a circle."
+    scripted_openai.default = replies.text(answer)
+    case = area_case(tmp_path)
+    result = run_scenario(
+        nvim, tmp_path, "explain_code_action", base_url=scripted_openai.base_url, case=case
+    )
+    assert result["float"] == ["# Explanation", "", answer]
+    assert result["new_buffers"] == 1, "only the float's buffer: no Markdown document was opened"
+    [request] = scripted_openai.requests
+    assert "def area" in json.dumps(request.body)
+
+
 def _pid_recording_command(pid_file: Path) -> list[str]:
     """The server command, through a shell that appends the server's pid to ``pid_file``."""
     server = " ".join([sys.executable, "-m", "server", "serve", "--log-level", "debug"])

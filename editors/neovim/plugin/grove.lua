@@ -55,6 +55,13 @@ vim.lsp.handlers['grove/status'] = function(_, params)
   require('grove').on_status(params)
 end
 
+-- "Explain" code actions run these commands; show them in the streaming float too.
+for _, name in ipairs({ 'grove.explain', 'grove.explainDiagnostic' }) do
+  vim.lsp.commands[name] = function(cmd)
+    require('grove').explain_code_action(cmd)
+  end
+end
+
 local function command(name, fn, opts)
   vim.api.nvim_create_user_command(name, fn, vim.tbl_extend('force', { force = true }, opts or {}))
 end

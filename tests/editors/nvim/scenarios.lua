@@ -202,6 +202,25 @@ function S.explain_stream(t, c)
   t.result.floats = #floats()
 end
 
+--- The "Explain this code" code action opens the same streaming float (no extra document).
+function S.explain_code_action(t, c)
+  open(t, c.file)
+  vim.api.nvim_win_set_cursor(0, { c.line, c.col })
+  local buffers = #vim.api.nvim_list_bufs()
+  vim.lsp.buf.code_action({
+    apply = true,
+    filter = function(action)
+      return action.title:find('^Explain this code') ~= nil
+    end,
+  })
+  local float = require('grove.stream_float')
+  local win = t.wait(30000, function()
+    return next(float.views) == nil and floats()[1]
+  end, 'the finished explanation float')
+  t.result.float = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+  t.result.new_buffers = #vim.api.nvim_list_bufs() - buffers
+end
+
 --- The server is killed: Grove restarts it after a delay and ghost text works again.
 function S.crash_restart(t, c)
   local buf, first = open(t, c.file)

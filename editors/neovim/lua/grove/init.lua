@@ -513,6 +513,21 @@ local function explain_streaming(command, args, title)
   return sent
 end
 
+--- Client-side handler for the server's explain commands, as code actions carry them
+--- ("Explain this code", "Explain this diagnostic: …"): the same streaming float as the user
+--- commands, with the action's own arguments.
+---@param command lsp.Command
+function M.explain_code_action(command)
+  local args = vim.deepcopy(command.arguments or {})
+  if type(args[1]) ~= 'table' then
+    local message = ('%s: unexpected arguments from the code action'):format(command.command)
+    M.notify(message, vim.log.levels.WARN)
+    return
+  end
+  local title = command.command == 'grove.explainDiagnostic' and 'Diagnostic' or 'Explanation'
+  explain_streaming(command.command, args, title)
+end
+
 --- :GroveExplain (a visual range, or the code at the cursor)
 ---@param range boolean
 function M.explain(range)

@@ -97,7 +97,8 @@ function M.on_exit(code, signal)
   vim.schedule(function()
     local policy = config()
     if not policy or policy.max == 0 then
-      notify(('the server stopped (exit code %d, signal %d); run :GroveRestart'):format(code, signal))
+      local stopped = 'the server stopped (exit code %d, signal %d); run :GroveRestart'
+      notify(stopped:format(code, signal))
       return
     end
     if M.timer then
