@@ -315,7 +315,6 @@ class ModelBackend:
         ``background`` calls (reviews) wait while a foreground call runs and, on the embedded
         model, give way to one that starts: they raise :class:`Preempted`.
         """
-
         job = self._settings.endpoint_job_timeout_ms / 1000
         limits = Limits(stall_s=job, max_duration_s=JOB_DURATION_FACTOR * job)
 
