@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 
 from server.app import GroveServer
-
-log = logging.getLogger(__name__)
 
 STATUS = "grove.status"
 STATUS_NOTIFICATION = "grove/status"
 CAPABILITY = "groveStatus"
 PUSH_DELAY_S = 0.1
-_SHOWN = ("target", "embedded", "lastError", "reviewLastError", "busy", "completionEnabled")
 
 
 def register(server: GroveServer) -> None:
@@ -39,10 +35,9 @@ def status(ls: GroveServer, *args: object) -> dict[str, object]:
 
 def status_payload(ls: GroveServer) -> dict[str, object]:
     """What ``grove.status`` answers and ``grove/status`` pushes."""
-    backend = ls.backend.status()
     return {
-        **backend,
-        "busy": ls.backend.calls_in_flight > 0 or ls.reviewer.in_flight > 0,
+        **ls.backend.status(),
+        "busy": _busy(ls),
         "documents": len(ls.documents),
         "inFlight": ls.tasks.in_flight,
         "pendingHandlers": len(ls.protocol._request_futures),
@@ -60,6 +55,21 @@ def status_payload(ls: GroveServer) -> dict[str, object]:
         "reviewRequests": ls.reviewer.requests,
         "reviewLastError": ls.reviewer.last_error,
     }
+
+
+def _busy(ls: GroveServer) -> bool:
+    return ls.backend.calls_in_flight > 0 or ls.reviewer.in_flight > 0
+
+
+def _shown(ls: GroveServer) -> tuple[object, ...]:
+    """What a status item shows; a push goes out only when this changes."""
+    return (
+        ls.backend.target.label,
+        ls.backend.last_error,
+        ls.reviewer.last_error,
+        _busy(ls),
+        ls.settings.completion_enabled,
+    )
 
 
 class StatusPush:
@@ -91,10 +101,9 @@ class StatusPush:
 
     def _push(self) -> None:
         self._pending = None
-        payload = status_payload(self._ls)
-        shown = tuple(payload.get(key) for key in _SHOWN)
+        shown = _shown(self._ls)  # cheap: the full payload is built only when it is sent
         if shown == self._last_shown:
             return
         self._last_shown = shown
         with contextlib.suppress(Exception):  # not connected (shutting down)
-            self._ls.protocol.notify(STATUS_NOTIFICATION, payload)
+            self._ls.protocol.notify(STATUS_NOTIFICATION, status_payload(self._ls))
