@@ -37,6 +37,7 @@ from benchmarks.quality.metrics import percentile
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
+from server.refusal import SendPolicy
 from server.settings import resolve_settings
 from server.workspace import WorkspaceIndex
 
@@ -82,7 +83,7 @@ async def run(lines: int, keystrokes: int) -> dict[str, object]:
     index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file)
     index.set_roots([str(STDLIB)])
     related = RelatedContext(index)
-    engine = CompletionEngine(backend, related=related.blocks)
+    engine = CompletionEngine(backend, SendPolicy(index), related=related.blocks)
     engine.display_path = related.display_path
     for name in OPEN_FILES:
         other = STDLIB / name

@@ -24,6 +24,7 @@ from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
 from server.docstrings import generate_docstring
+from server.refusal import SendPolicy
 from server.settings import resolve_settings
 
 MODULES = (
@@ -82,7 +83,11 @@ async def main() -> None:
         for name, code in samples(args.count):
             doc = SourceDocument(code, language_for(None, "x.py"))
             result = await generate_docstring(
-                backend, doc, code.index("def ") + 4, use_chat=not args.completions
+                backend,
+                SendPolicy.outside_workspace(),
+                doc,
+                code.index("def ") + 4,
+                use_chat=not args.completions,
             )
             tally[result.source] += 1
             rows.append({"name": name, "source": result.source, "problems": list(result.problems)})

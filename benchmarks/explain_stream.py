@@ -30,6 +30,7 @@ from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
 from server.explain import ExplainError, ExplainRequest, ExplanationStore, explain
+from server.refusal import SendPolicy
 from server.settings import resolve_settings
 
 DEFAULT_FILE = Path(sysconfig.get_paths()["stdlib"]) / "textwrap.py"
@@ -95,7 +96,12 @@ async def main() -> None:
             request = ExplainRequest(source=source, start=offset, end=offset, path=path)
             try:
                 result = await explain(
-                    backend, settings, request, ExplanationStore(), on_text=_timer(updates, started)
+                    backend,
+                    settings,
+                    request,
+                    ExplanationStore(),
+                    SendPolicy.outside_workspace(),
+                    on_text=_timer(updates, started),
                 )
             except ExplainError as error:
                 runs.append(Run(name, error=str(error)))

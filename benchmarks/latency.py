@@ -37,6 +37,7 @@ from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.llm.local import embedded_model_path
+from server.refusal import SendPolicy
 from server.settings import resolve_settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -71,7 +72,7 @@ async def run(path: Path, requests: int) -> dict[str, object]:
     settings = resolve_settings({})
     messages: list[str] = []
     backend = ModelBackend(settings, lambda level, message: messages.append(message))
-    engine = CompletionEngine(backend)
+    engine = CompletionEngine(backend, SendPolicy.outside_workspace())
     language = language_for(None, str(path))
     started = time.perf_counter()
     await backend.provider()

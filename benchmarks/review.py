@@ -26,6 +26,7 @@ from pathlib import Path
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
+from server.refusal import SendPolicy
 from server.review import Reviewer, ReviewReport
 from server.settings import resolve_settings
 
@@ -73,7 +74,7 @@ async def main() -> None:
     path = str(args.file)
     text = args.file.read_text("utf-8")
     backend = ModelBackend(settings, lambda level, message: print(f"[{level}] {message}"))
-    reviewer = Reviewer(backend, lambda: settings)
+    reviewer = Reviewer(backend, lambda: settings, SendPolicy.outside_workspace())
     source, whole_units = _bounded(text, path, args.units, reviewer)
     drops: collections.Counter[str] = collections.Counter()
     try:

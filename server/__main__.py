@@ -21,6 +21,7 @@ from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.logs import configure_logging
+from server.refusal import Refused, SendPolicy
 from server.settings import Settings, resolve_settings
 from server.transport import serve_stdio
 from server.workspace import WorkspaceIndex
@@ -152,12 +153,14 @@ def _notify(level: str, message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _workspace(path: Path, settings: Settings) -> tuple[WorkspaceIndex[FileFacts], RelatedContext]:
-    """The workspace index (rooted at the file's project) and its context engine."""
+def _workspace(
+    path: Path, settings: Settings
+) -> tuple[WorkspaceIndex[FileFacts], RelatedContext, SendPolicy]:
+    """The workspace index (rooted at the file's project), its context engine and send policy."""
     index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file, notify=_notify)
     index.set_roots([str(_project_root(path.resolve()))])
     index.set_excludes(settings.context_exclude)
-    return index, RelatedContext(index)
+    return index, RelatedContext(index), SendPolicy(index)
 
 
 async def _complete(args: argparse.Namespace) -> int:
@@ -169,15 +172,18 @@ async def _complete(args: argparse.Namespace) -> int:
     offset = source.lines.offset_at(line, int(match["col"]) - 1)
     backend = ModelBackend(settings, _notify)
     absolute = str(path.resolve())
-    index, related = _workspace(path, settings)
-    engine = CompletionEngine(backend)
+    index, related, policy = _workspace(path, settings)
+    engine = CompletionEngine(backend, policy)
     engine.display_path = related.display_path
-    if settings.context_cross_file:
-        engine.related = related.blocks
-        related.prefetch(source, absolute)
-        await index.idle()
     try:
+        if settings.context_cross_file:
+            engine.related = related.blocks
+            related.prefetch(source, absolute)
+            await index.idle()
         suggestion = await engine.suggest(absolute, source, offset, absolute, settings)
+    except Refused as refused:
+        print(f"grove: {refused}", file=sys.stderr)
+        return 1
     finally:
         index.close()
         await backend.aclose()
@@ -220,14 +226,16 @@ async def _docstring(args: argparse.Namespace) -> int:
     line = min(max(int(match["line"]) - 1, 0), source.lines.line_count - 1)
     offset = _line_indent_offset(source, line)
     backend = ModelBackend(settings, _notify)
+    index, _related, policy = _workspace(path, settings)
     try:
         result = await generate_docstring(
-            backend, source, offset, str(path), style=settings.docstring_style
+            backend, policy, source, offset, str(path), style=settings.docstring_style
         )
     except DocstringError as error:
         print(f"grove: {error}", file=sys.stderr)
         return 1
     finally:
+        index.close()
         await backend.aclose()
     edit = result.edit
     if args.apply:
@@ -273,7 +281,6 @@ _LINES_LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?:-(?P<end>\d+))?$")
 
 async def _explain(args: argparse.Namespace) -> int:
     from server.explain import ExplainError, ExplainRequest, ExplanationStore, explain
-    from server.refusal import refusal
 
     opened = _open(args, _LINES_LOCATION, "FILE:LINE or FILE:START-END")
     if opened is None:
@@ -299,16 +306,14 @@ async def _explain(args: argparse.Namespace) -> int:
         start = end = _line_indent_offset(source, first)
     absolute = str(path.resolve())
     backend = ModelBackend(settings, _notify)
-    index, related = _workspace(path, settings)
+    index, related, policy = _workspace(path, settings)
     try:
-        why = refusal(source.text, absolute, index)
-        if why is not None:
-            print(f"grove: {why}", file=sys.stderr)
-            return 1
         request = ExplainRequest(
             source, start, end, path=absolute, shown_path=related.display_path(absolute)
         )
-        result = await explain(backend, settings, request, ExplanationStore(), related=related)
+        result = await explain(
+            backend, settings, request, ExplanationStore(), policy, related=related
+        )
     except ExplainError as error:
         print(f"grove: {error}", file=sys.stderr)
         return 1
@@ -348,10 +353,10 @@ async def _review(args: argparse.Namespace) -> int:
     path, _match, source, settings = opened
     absolute = str(path.resolve())
     backend = ModelBackend(settings, _notify)
-    index, _related = _workspace(path, settings)
-    reviewer = Reviewer(backend, lambda: settings)
+    index, _related, policy = _workspace(path, settings)
+    reviewer = Reviewer(backend, lambda: settings, policy)
     try:
-        report = await reviewer.review(absolute, source, absolute, index=index)
+        report = await reviewer.review(absolute, source, absolute)
         placed = reviewer.findings(absolute, source, absolute)
     finally:
         index.close()

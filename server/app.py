@@ -24,6 +24,7 @@ from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.documents import DocumentStore
 from server.explain import ExplanationStore
+from server.refusal import SendPolicy
 from server.review import Reviewer
 from server.settings import Settings, resolve_settings
 from server.tasks import TaskRegistry
@@ -44,19 +45,22 @@ class GroveServer(LanguageServer):
         self.settings: Settings = resolve_settings()
         self.encoding: Encoding = "utf-16"
         self.backend = ModelBackend(self.settings, self.notify_user, env=env)
-        self.engine = CompletionEngine(self.backend)
+        self.workspace_index: WorkspaceIndex[FileFacts] = WorkspaceIndex(
+            analyze_file, notify=self.notify_from_any_thread
+        )
+        self.send_policy = SendPolicy(self.workspace_index)
+        self.engine = CompletionEngine(self.backend, self.send_policy)
         self._shown_problems: set[str] = set()
+        self._told_refused: dict[str, str] = {}
+        """Open document URI → the refusal last shown for it (see :meth:`tell_refused`)."""
         self._background: set[asyncio.Task[None]] = set()
         self.settings_ready = asyncio.Event()
         self.accepted_count = 0
         self.speculative_count = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.workspace_index: WorkspaceIndex[FileFacts] = WorkspaceIndex(
-            analyze_file, notify=self.notify_from_any_thread
-        )
         self.related_context = RelatedContext(self.workspace_index)
         self.explanations = ExplanationStore()
-        self.reviewer = Reviewer(self.backend, lambda: self.settings)
+        self.reviewer = Reviewer(self.backend, lambda: self.settings, self.send_policy)
         self.on_settings_applied: list[Callable[[], None]] = []
         """Called after every settings change (features refresh what depends on settings)."""
         self.engine.related = self._related_blocks
@@ -121,6 +125,21 @@ class GroveServer(LanguageServer):
         except Exception:  # not connected (CLI, shutdown): the log line is enough
             log.debug("could not show message: %s", message)
         log.log(logging.ERROR if level == "error" else logging.WARNING, "%s", message)
+
+    def tell_refused(self, uri: str, path: str | None, why: str) -> None:
+        """Show why a document is not sent to the model, once per document and reason.
+
+        A broken ignore file was already reported once for its whole root by the index.
+        """
+        if path is not None and self.workspace_index.broken_rules(path) is not None:
+            return
+        if self._told_refused.get(uri) != why:
+            self._told_refused[uri] = why
+            self.notify_user("info", why)
+
+    def forget_document(self, uri: str) -> None:
+        """Drop per-document state kept on the server object (the document was closed)."""
+        self._told_refused.pop(uri, None)
 
     def apply_settings(self, *sources: object) -> None:
         """Resolve settings from raw option objects; report each new problem once."""

@@ -2,7 +2,9 @@
 
 document + cursor → completion kind → cache → context window → model (streamed, stopped
 early) → post-processing and validation → a suggestion to insert at the cursor. Nothing here
-knows LSP types; the feature module converts offsets to positions.
+knows LSP types; the feature module converts offsets to positions. A document the send policy
+refuses (secret, ignored, binary, huge) raises :class:`~server.refusal.Refused` before any
+request is built.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from analyzers.postprocess import make_stop_check, postprocess
 from server.backend import ModelBackend
 from server.completion_cache import CompletionCache
 from server.llm.provider import CompletionRequest
+from server.refusal import SendPolicy
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -102,11 +105,13 @@ class CompletionEngine:
     def __init__(
         self,
         backend: ModelBackend,
+        policy: SendPolicy,
         cache: CompletionCache | None = None,
         clock: Callable[[], float] = time.monotonic,
         related: RelatedSource | None = None,
     ) -> None:
         self.backend = backend
+        self.policy = policy
         self.cache = cache or CompletionCache()
         self._clock = clock
         self.related = related
@@ -116,7 +121,11 @@ class CompletionEngine:
     def prepare(
         self, key: str, source: SourceDocument, offset: int, path: str | None, settings: Settings
     ) -> PreparedRequest | None:
-        """The model request for this cursor with all context sources, or None: don't complete."""
+        """The model request for this cursor with all context sources, or None: don't complete.
+
+        Raises :class:`~server.refusal.Refused` when the document must not be sent.
+        """
+        self.policy.check(source.text, path)
         source_of_related = self.related
 
         def related() -> Sequence[RelatedBlock]:
@@ -155,7 +164,7 @@ class CompletionEngine:
         path: str | None,
         settings: Settings,
     ) -> Suggestion | None:
-        """A fresh suggestion from the model (no cache lookup), or None."""
+        """A fresh suggestion from the model (no cache lookup), or None; may raise Refused."""
         started = self._clock()
         prepared = self.prepare(key, source, offset, path, settings)
         if prepared is None:

@@ -2,7 +2,8 @@
 
 document + offset → target definition (analyzers.docstrings) → prompt (``docstring.txt``) →
 model text → parse + render + validate → retry once with the problems → else a skeleton from
-the syntax tree. Nothing unvalidated is ever returned; nothing here knows LSP types.
+the syntax tree. Nothing unvalidated is ever returned; nothing here knows LSP types; nothing is
+sent for a document the send policy refuses.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from analyzers.docstrings import (
 from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
 from server.llm.templates import render_prompt
+from server.refusal import SendPolicy
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,7 @@ def use_chat_endpoint(backend: ModelBackend) -> bool:
 
 async def generate_docstring(
     backend: ModelBackend,
+    policy: SendPolicy,
     source: SourceDocument,
     offset: int,
     path: str | None = None,
@@ -137,7 +140,11 @@ async def generate_docstring(
 
     ``style`` is the ``grove.docstring.style`` setting; ``line_length`` defaults to the file's
     formatter settings (0: the language default); ``progress`` hears what is happening.
+    A document the send policy refuses raises :class:`DocstringError` with its reason.
     """
+    why = policy.refusal(source.text, path)
+    if why is not None:
+        raise DocstringError(why)
     target = target_at(source, offset)
     if line_length is None:
         line_length = formatter_line_length(path, target.language)

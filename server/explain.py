@@ -44,6 +44,7 @@ from server.backend import ModelBackend
 from server.context_sources import RelatedContext
 from server.docstrings import use_chat_endpoint
 from server.llm.templates import render_prompt
+from server.refusal import SendPolicy
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -383,15 +384,20 @@ async def explain(
     settings: Settings,
     request: ExplainRequest,
     store: ExplanationStore,
+    policy: SendPolicy,
     *,
     related: RelatedContext | None = None,
     on_text: Callable[[str], None] | None = None,
 ) -> Explanation:
     """Explain the request's range or diagnostic (cached); raise :class:`ExplainError` if not.
 
-    ``on_text`` receives the sanitised Markdown written so far while the model streams.
+    ``on_text`` receives the sanitised Markdown written so far while the model streams. A
+    document the send policy refuses raises :class:`ExplainError` with its reason.
     """
     doc = request.source
+    why = policy.refusal(doc.text, request.path)
+    if why is not None:
+        raise ExplainError(why)
     code_budget, context_budget = _budgets(backend, settings)
     prompt, code_full = _prompt_for(request, backend, code_budget)
     key = _cache_key(backend, prompt, code_full, code_budget)

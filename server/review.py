@@ -41,9 +41,8 @@ from analyzers.review_answers import (
 from server.backend import ModelBackend, Preempted
 from server.docstrings import use_chat_endpoint
 from server.llm.templates import render_prompt
-from server.refusal import refusal
+from server.refusal import SendPolicy
 from server.settings import Settings
-from server.workspace import WorkspaceIndex
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +216,12 @@ class Schedule:
 class Reviewer:
     """Per-file unit caches, the request queue and its in-flight limit."""
 
-    def __init__(self, backend: ModelBackend, settings: Callable[[], Settings]) -> None:
+    def __init__(
+        self, backend: ModelBackend, settings: Callable[[], Settings], policy: SendPolicy
+    ) -> None:
         self._backend = backend
         self._settings = settings
+        self._policy = policy
         self._files: dict[str, _FileState] = {}
         self._slots = _Slots()
         self.on_result: Callable[[str], None] | None = None
@@ -253,11 +255,9 @@ class Reviewer:
         max_lines = EMBEDDED_MAX_UNIT_LINES if embedded else ENDPOINT_MAX_UNIT_LINES
         return review_units(source, path, max_lines=max_lines)
 
-    def why_not_reviewed(
-        self, source: SourceDocument, path: str | None, index: WorkspaceIndex[Any] | None
-    ) -> str | None:
+    def why_not_reviewed(self, source: SourceDocument, path: str | None) -> str | None:
         """Why this file is never reviewed, else None."""
-        refused = refusal(source.text, path, index)
+        refused = self._policy.refusal(source.text, path)
         if refused is not None:
             return refused
         name = PurePath(path).name if path else "this document"
@@ -276,12 +276,11 @@ class Reviewer:
         source: SourceDocument,
         path: str | None,
         *,
-        index: WorkspaceIndex[Any] | None = None,
         progress: Progress | None = None,
     ) -> ReviewReport:
         """Review the units of ``source`` that have no cached findings; wait for them."""
         report = ReviewReport()
-        report.skipped = self.why_not_reviewed(source, path, index)
+        report.skipped = self.why_not_reviewed(source, path)
         if report.skipped is not None:
             self.cancel_requests(key)
             self._files.pop(key, None)

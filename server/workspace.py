@@ -165,7 +165,10 @@ class WorkspaceIndex(Generic[T]):
 
     def set_roots(self, paths: Iterable[str]) -> None:
         """Use these workspace roots (existing roots keep their loaded ignore files)."""
-        wanted = list(dict.fromkeys(normalize(p) for p in paths))
+        # A root opened through a symbolic link also owns the files under its real path.
+        wanted = list(
+            dict.fromkeys(form for p in paths for form in (normalize(p), os.path.realpath(p)))
+        )
         with self._rules_lock:
             kept = {state.path: state for state in self._roots}
             self._roots = [kept.get(path) or self._new_root(path) for path in wanted]
@@ -216,6 +219,14 @@ class WorkspaceIndex(Generic[T]):
         finally:
             for warning in warnings:
                 self._emit(warning)
+
+    def broken_rules(self, path: str) -> str | None:
+        """Why the ignore rules over ``path`` cannot be trusted (it fails closed), or None."""
+        with self._rules_lock:
+            if self._excludes_error is not None:
+                return f"grove.context.exclude is invalid ({self._excludes_error})"
+            state = self._root_of(normalize(path))
+            return state.broken if state is not None else None
 
     def is_secret(self, path: str) -> bool:
         """Whether ``path`` matches a built-in secret pattern."""

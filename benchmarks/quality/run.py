@@ -57,6 +57,7 @@ from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.llm.local import embedded_model_path
 from server.llm.provider import CompletionRequest
+from server.refusal import SendPolicy
 from server.settings import Settings, resolve_settings
 from server.workspace import WorkspaceIndex
 
@@ -126,7 +127,7 @@ class Harness:
         self.strategies = list(strategies)
         self.index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file)
         self.related = RelatedContext(self.index)
-        self.engine = CompletionEngine(backend, related=self.related.blocks)
+        self.engine = CompletionEngine(backend, SendPolicy(self.index), related=self.related.blocks)
         self.engine.display_path = self.related.display_path
         self._answers: dict[str, tuple[str, float | None, float | None]] = {}
         self._opened: list[str] = []

@@ -255,9 +255,8 @@ async def _review_file(ls: GroveServer, uri: str) -> ReviewReport | None:
         document = ls.documents.get(uri)
         if document is None:
             return report
-        index = ls.workspace_index
-        if ls.reviewer.why_not_reviewed(document.source, document.path, index) is not None:
-            report = await ls.reviewer.review(uri, document.source, document.path, index=index)
+        if ls.reviewer.why_not_reviewed(document.source, document.path) is not None:
+            report = await ls.reviewer.review(uri, document.source, document.path)
             deliver(ls, uri)  # no progress bar; findings from before (if any) are gone
             return report
         name = PurePath(document.path or uri).name
@@ -272,7 +271,6 @@ async def _review_file(ls: GroveServer, uri: str) -> ReviewReport | None:
                     uri,
                     document.source,
                     document.path,
-                    index=index,
                     progress=show,
                 )
             except asyncio.CancelledError:

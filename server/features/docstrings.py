@@ -24,7 +24,6 @@ from server.docstrings import DocstringError, DocstringResult, generate_docstrin
 from server.documents import OpenDocument
 from server.features.code_actions import CodeActionProvider
 from server.progress import WorkProgress
-from server.refusal import refusal
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,11 @@ def register(server: GroveServer) -> None:
 def code_action(ls: GroveServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """Offer "Generate docstring" (or "Regenerate") on a function, method or class."""
     document = ls.documents.get(params.text_document.uri)
-    if document is None or document.too_large:
+    if document is None:
+        return []
+    why = ls.send_policy.refusal(document.source.text, document.path)
+    if why is not None:
+        log.debug("no docstring action: %s", why)
         return []
     offset = document.offset_at(params.range.start, ls.encoding)
     target = find_target(document.source, offset)
@@ -140,9 +143,6 @@ async def _compute(
     document = ls.documents.get(uri)
     if document is None:
         raise DocstringError(f"The document is not open in Grove: {uri}")
-    refused = refusal(document.source.text, document.path, ls.workspace_index)
-    if refused is not None or document.too_large:
-        raise DocstringError(refused or "Grove does not send this document to a model.")
     version = document.version
     offset = document.offset_at(position, ls.encoding)
     # The model may run for seconds while the user types: work on a snapshot of the text.
@@ -154,6 +154,7 @@ async def _compute(
         async with progress:
             result = await generate_docstring(
                 ls.backend,
+                ls.send_policy,
                 snapshot,
                 offset,
                 document.path,

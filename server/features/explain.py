@@ -45,7 +45,6 @@ from server.explain import (
 )
 from server.features.code_actions import CodeActionProvider, wanted
 from server.progress import WorkProgress
-from server.refusal import refusal
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ def code_action(ls: GroveServer, params: types.CodeActionParams) -> list[types.C
     document = ls.documents.get(params.text_document.uri)
     if document is None:
         return []
-    why = _refused(ls, document)
+    why = ls.send_policy.refusal(document.source.text, document.path)
     if why is not None:
         log.debug("no explain actions: %s", why)
         return []
@@ -199,9 +198,6 @@ async def _run(
     cancel_with_the_request(ls)
     await ls.wait_for_settings()
     try:
-        why = _refused(ls, document)
-        if why is not None:
-            raise ExplainError(why)
         version = document.version
         # The model may write for seconds while the user types: work on a snapshot.
         snapshot = SourceDocument(document.source.text, document.source.language)
@@ -232,6 +228,7 @@ async def _run(
                 ls.settings,
                 request,
                 ls.explanations,
+                ls.send_policy,
                 related=ls.related_context,
                 on_text=lambda text: _on_text(ls, progress, call.stream, text),
             )
@@ -249,13 +246,6 @@ async def _run(
             ls.explanations.remember_fix(key, None)
     await _deliver(ls, result, call)
     return result.markdown
-
-
-def _refused(ls: GroveServer, document: OpenDocument) -> str | None:
-    why = refusal(document.source.text, document.path, ls.workspace_index)
-    if why is None and document.too_large:
-        return "Grove does not send this document to a model: it is too large to analyse."
-    return why
 
 
 def _on_text(ls: GroveServer, progress: WorkProgress, stream: str | None, text: str) -> None:

@@ -11,6 +11,7 @@ from server.app import GroveServer
 from server.completion import Suggestion
 from server.completion_cache import typed_forward
 from server.documents import OpenDocument
+from server.refusal import Refused
 from server.tasks import Superseded
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,12 @@ async def suggest_at(
     """Cached suggestion, or a debounced model call that a newer request can supersede.
 
     A speculative call (nobody is waiting yet) skips the debounce and the hit-rate count.
-    Nothing is sent for a secret or ignored file (built-in patterns, ignore files, excludes).
+    Nothing is sent for a document the send policy refuses; the user is told why once.
     """
-    if document.path is not None and ls.workspace_index.is_ignored(document.path):
+    why = ls.send_policy.refusal(document.source.text, document.path)
+    if why is not None:
+        # The engine would refuse it too; asking first skips the debounce and the task.
+        ls.tell_refused(document.uri, document.path, why)
         return None
     key = document.uri
     version = document.version
@@ -145,6 +149,9 @@ async def suggest_at(
         return await ls.tasks.run(ticket, work)
     except Superseded:
         return None
+    except Refused as refused:  # the text changed into a refused one during the debounce
+        ls.tell_refused(document.uri, document.path, str(refused))
+        return None
     finally:
         ls.tasks.end(ticket)
 
@@ -152,10 +159,7 @@ async def suggest_at(
 def _completable(ls: GroveServer, uri: str) -> OpenDocument | None:
     if not ls.settings.completion_enabled:
         return None
-    document = ls.documents.get(uri)
-    if document is None or document.too_large:
-        return None
-    return document
+    return ls.documents.get(uri)
 
 
 def _completion_item(

@@ -60,6 +60,7 @@ def did_close(ls: GroveServer, params: types.DidCloseTextDocumentParams) -> None
     ls.tasks.cancel(uri)
     diagnostics.document_closed(ls, uri)
     ls.engine.cache.forget(uri)
+    ls.forget_document(uri)
     ls.related_context.forget(uri)
     ls.documents.close(uri)
     path = uri_to_path(uri)

@@ -21,6 +21,7 @@ from pytest_lsp import LanguageClient
 from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend, Preempted, PriorityGate
 from server.documents import MAX_ANALYSED_CHARS
+from server.refusal import SendPolicy
 from server.review import Reviewer
 from server.settings import resolve_settings
 from tests.e2e import harness
@@ -552,7 +553,7 @@ async def test_secret_ignored_generated_and_minified_files_are_never_reviewed(
 async def test_huge_files_are_refused_before_any_request(scripted_openai: ScriptedOpenAI) -> None:
     settings = resolve_settings(options(scripted_openai.base_url))
     backend = ModelBackend(settings, lambda level, message: None, env={})
-    reviewer = Reviewer(backend, lambda: settings)
+    reviewer = Reviewer(backend, lambda: settings, SendPolicy.outside_workspace())
     huge = SourceDocument("x = 1\n" * (MAX_ANALYSED_CHARS // 6 + 1), None)
     report = await reviewer.review("huge", huge, "/tmp/huge.py")
     await backend.aclose()
