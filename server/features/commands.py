@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 
 from server.app import GroveServer
+from server.pygls_internals import request_futures
 
 STATUS = "grove.status"
 STATUS_NOTIFICATION = "grove/status"
@@ -40,7 +41,7 @@ def status_payload(ls: GroveServer) -> dict[str, object]:
         "busy": _busy(ls),
         "documents": len(ls.documents),
         "inFlight": ls.tasks.in_flight,
-        "pendingHandlers": len(ls.protocol._request_futures),
+        "pendingHandlers": len(request_futures(ls.protocol)),
         "upstreamRequests": ls.tasks.upstream_started,
         "superseded": ls.tasks.superseded_count,
         "continued": ls.tasks.continued_count,
