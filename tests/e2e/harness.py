@@ -144,3 +144,31 @@ async def inline_at(
     if isinstance(result, list):
         return types.InlineCompletionList(items=result)
     return result
+
+
+def read_code_actions_properly(lsp: LanguageClient) -> None:
+    """Make the client tell a CodeAction carrying a command from a bare Command.
+
+    lsprotocol's hook takes every item with a ``command`` key for a Command (editors check
+    whether ``command`` is a string, as the specification intends).
+    """
+    converter = lsp.protocol._converter
+
+    def hook(item: Any, _: type) -> types.Command | types.CodeAction:
+        if isinstance(item.get("command"), str):
+            return converter.structure(item, types.Command)
+        return converter.structure(item, types.CodeAction)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, hook)
+
+
+def accept_edits(lsp: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
+    """Make the test client accept workspace/applyEdit and record each edit."""
+    received: list[types.ApplyWorkspaceEditParams] = []
+
+    @lsp.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        received.append(params)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return received

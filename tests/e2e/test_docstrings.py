@@ -18,6 +18,7 @@ from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from tests.e2e.harness import (
     FIXTURES,
+    accept_edits,
     endpoint_options,
     grove_client,
     open_document,
@@ -89,18 +90,6 @@ async def _expect_command_error(lsp: LanguageClient, line: int, character: int, 
         )
 
 
-def _accept_edits(lsp: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
-    """Make the test client accept workspace/applyEdit and record each edit."""
-    received: list[types.ApplyWorkspaceEditParams] = []
-
-    @lsp.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        received.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
-
-    return received
-
-
 def _single_edit(edit: types.WorkspaceEdit | None) -> tuple[int | None, types.TextEdit]:
     assert edit is not None and edit.document_changes is not None
     (change,) = edit.document_changes
@@ -158,7 +147,7 @@ async def test_command_applies_the_docstring_with_workspace_apply_edit(
 ) -> None:
     scripted_openai.script(replies.text(GOOD_ANSWER))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE, version=7)
         result = await lsp.workspace_execute_command_async(
             types.ExecuteCommandParams(command="grove.generateDocstring", arguments=arguments)
@@ -181,7 +170,7 @@ async def test_bad_answers_are_retried_then_a_skeleton_is_applied(
         replies.text("Compute the area.\n\nArgs:\n    r: The radius.\n\nReturns:\n    Area."),
     )
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE)
         result = await lsp.workspace_execute_command_async(
             types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
@@ -292,7 +281,7 @@ def test_cli_outside_any_definition_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.embedded
 async def test_embedded_model_docstring_is_applied_and_valid() -> None:
     async with grove_client(None, env=server_env()) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE)
         result = await lsp.workspace_execute_command_async(
             types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
@@ -405,7 +394,7 @@ async def test_the_command_reports_progress_while_the_model_works(
 ) -> None:
     scripted_openai.script(replies.text(GOOD_ANSWER))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE)
         await lsp.workspace_execute_command_async(
             types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
@@ -440,7 +429,7 @@ async def test_resolve_reports_progress_and_ends_it(scripted_openai: ScriptedOpe
 async def test_cancelling_the_progress_bar_applies_nothing(scripted_openai: ScriptedOpenAI) -> None:
     scripted_openai.script(replies.stall_before_headers(60.0, GOOD_ANSWER))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE)
         pending = asyncio.ensure_future(
             lsp.workspace_execute_command_async(
@@ -464,7 +453,7 @@ async def test_a_secret_file_is_refused_and_nothing_is_sent(
 ) -> None:
     secret_uri = (FIXTURES / "example" / "credentials.py").as_uri()
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, secret_uri, "python", SOURCE)
         with pytest.raises(Exception, match="secret file"):
             await lsp.workspace_execute_command_async(
@@ -481,7 +470,7 @@ async def test_cancel_request_on_the_command_stops_the_model_and_applies_nothing
 ) -> None:
     scripted_openai.script(replies.slow(GOOD_ANSWER * 20, chunk_delay=0.05))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
-        received = _accept_edits(lsp)
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE)
         pending = lsp.protocol.send_request(
             types.WORKSPACE_EXECUTE_COMMAND,

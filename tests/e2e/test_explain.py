@@ -11,7 +11,13 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.e2e.harness import FIXTURES, endpoint_options, grove_client, open_document
+from tests.e2e.harness import (
+    FIXTURES,
+    endpoint_options,
+    grove_client,
+    open_document,
+    read_code_actions_properly,
+)
 from tests.support import scripted_openai as replies
 from tests.support.scripted_openai import ScriptedOpenAI
 
@@ -65,22 +71,6 @@ def _options(base_url: str, **explain: Any) -> dict[str, Any]:
     return options
 
 
-def _read_code_actions_properly(lsp: LanguageClient) -> None:
-    """Make the test client tell a CodeAction that carries a command from a bare Command.
-
-    lsprotocol's hook takes every item with a ``command`` key for a Command (editors check
-    whether ``command`` is a string, as the specification intends).
-    """
-    converter = lsp.protocol._converter
-
-    def hook(item: Any, _: type) -> types.Command | types.CodeAction:
-        if isinstance(item.get("command"), str):
-            return converter.structure(item, types.Command)
-        return converter.structure(item, types.CodeAction)
-
-    converter.register_structure_hook(types.Command | types.CodeAction, hook)
-
-
 async def _actions(
     lsp: LanguageClient,
     start: types.Position,
@@ -89,7 +79,7 @@ async def _actions(
     only: list[types.CodeActionKind] | None = None,
     uri: str = URI,
 ) -> list[types.CodeAction]:
-    _read_code_actions_properly(lsp)
+    read_code_actions_properly(lsp)
     result = await lsp.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),

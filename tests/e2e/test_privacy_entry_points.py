@@ -42,7 +42,14 @@ from lsprotocol import converters, types
 from pytest_lsp import LanguageClient
 
 from server.documents import MAX_ANALYSED_CHARS
-from tests.e2e.harness import grove_client, inline_at, open_document, server_env
+from tests.e2e.harness import (
+    accept_edits,
+    grove_client,
+    inline_at,
+    open_document,
+    read_code_actions_properly,
+    server_env,
+)
 from tests.support.scripted_openai import ScriptedOpenAI
 
 SOURCE = (
@@ -224,22 +231,6 @@ async def accept(lsp: LanguageClient, uri: str) -> None:
     await command(lsp, "grove.accepted", uri, ACCEPTED_OFFSET, ACCEPTED_TEXT)
 
 
-def read_code_actions_properly(lsp: LanguageClient) -> None:
-    """Make the client tell a CodeAction carrying a command from a bare Command.
-
-    lsprotocol's hook takes every item with a ``command`` key for a Command (editors check
-    whether ``command`` is a string, as the specification intends); see test_explain.
-    """
-    converter = lsp.protocol._converter
-
-    def hook(item: Any, _: type) -> types.Command | types.CodeAction:
-        if isinstance(item.get("command"), str):
-            return converter.structure(item, types.Command)
-        return converter.structure(item, types.CodeAction)
-
-    converter.register_structure_hook(types.Command | types.CodeAction, hook)
-
-
 async def list_actions(
     lsp: LanguageClient, uri: str, diagnostic: types.Diagnostic = AREA_DIAGNOSTIC
 ) -> list[types.CodeAction]:
@@ -281,18 +272,6 @@ async def run_action(lsp: LanguageClient, action: types.CodeAction) -> Any:
     if resolved.command is not None:
         return await command(lsp, resolved.command.command, *(resolved.command.arguments or []))
     return resolved
-
-
-def accept_edits(lsp: LanguageClient) -> list[types.ApplyWorkspaceEditParams]:
-    """Make the client apply workspace/applyEdit (and record each edit)."""
-    received: list[types.ApplyWorkspaceEditParams] = []
-
-    @lsp.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        received.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
-
-    return received
 
 
 def notices(lsp: LanguageClient, since: int, sentence: str) -> list[str]:
