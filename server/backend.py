@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
+from server.llm.api_key import api_key_for
 from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
 from server.llm.openai_provider import Limits, OpenAIProvider
 from server.llm.provider import (
@@ -212,7 +213,7 @@ class ModelBackend:
 
     def _make_provider(self, base_url: str) -> OpenAIProvider:
         target = self.target
-        key = self._env.get(target.api_key_env) if target.api_key_env else None
+        key = None if target.embedded else api_key_for(base_url, target.api_key_env, self._env)
         self._provider_base_url = base_url
         return OpenAIProvider(
             base_url=base_url,

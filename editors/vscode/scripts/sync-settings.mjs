@@ -23,8 +23,12 @@ export const COPIED_KEYS = [
   'pattern',
   'format',
   'items',
+  'scope',
   'description',
 ];
+
+const UNTRUSTED_DESCRIPTION =
+  "In an untrusted workspace Grove ignores the workspace's endpoint, key variable and server path: a cloned repository cannot choose where your code and key are sent, or what runs.";
 
 /** Settings that only the VS Code client reads (stripped before settings reach the server). */
 export const CLIENT_ONLY = {
@@ -32,6 +36,7 @@ export const CLIENT_ONLY = {
     type: 'string',
     default: '',
     scope: 'machine-overridable',
+    restricted: true,
     description:
       "Path to the Grove server: the `grove` executable (run as `grove serve`) or a Python interpreter with grove-ls installed (run as `python -m server`). Empty: the Python extension's interpreter if Grove is installed in it, else `grove` on PATH.",
   },
@@ -58,9 +63,25 @@ export function buildProperties(schema) {
     properties[name] = out;
   }
   for (const [name, spec] of Object.entries(CLIENT_ONLY)) {
-    properties[name] = { ...structuredClone(spec), order: order++ };
+    const { restricted: _restricted, ...copied } = structuredClone(spec);
+    properties[name] = { ...copied, order: order++ };
   }
   return properties;
+}
+
+/** The capabilities.untrustedWorkspaces object: settings marked `restricted` are ignored there. */
+export function buildUntrusted(schema) {
+  const restricted = [
+    ...Object.entries(schema.properties ?? {}),
+    ...Object.entries(CLIENT_ONLY),
+  ]
+    .filter(([, spec]) => spec.restricted === true)
+    .map(([name]) => name);
+  return {
+    supported: 'limited',
+    description: UNTRUSTED_DESCRIPTION,
+    restrictedConfigurations: restricted,
+  };
 }
 
 export function readJson(path) {
@@ -71,6 +92,13 @@ export function readJson(path) {
 export function check(schema, pkg) {
   const expected = buildProperties(schema);
   const actual = pkg.contributes?.configuration?.properties ?? {};
+  if (!isDeepStrictEqual(buildUntrusted(schema), pkg.capabilities?.untrustedWorkspaces)) {
+    return [
+      false,
+      'package.json capabilities.untrustedWorkspaces drifted from server/settings_schema.json\n' +
+        'Run `npm run sync-settings` in editors/vscode.',
+    ];
+  }
   if (isDeepStrictEqual(expected, actual)) {
     return [true, 'package.json contributes.configuration matches server/settings_schema.json'];
   }
@@ -91,6 +119,7 @@ function main(argv) {
     (ok ? console.log : console.error)(message);
     return ok ? 0 : 1;
   }
+  pkg.capabilities = { ...(pkg.capabilities ?? {}), untrustedWorkspaces: buildUntrusted(schema) };
   pkg.contributes ??= {};
   pkg.contributes.configuration = {
     title: 'Grove',
