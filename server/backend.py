@@ -32,6 +32,7 @@ from server.llm.provider import (
     LLMError,
     NotConfigured,
 )
+from server.llm.shared_model import SharedModel
 from server.llm.templates import resolve_mode
 from server.llm.tokenizer import load_embedded_tokenizer
 from server.settings import Settings
@@ -156,7 +157,7 @@ class ModelBackend:
         self._settings = settings
         self.target = resolve_target(settings, self._env)
         self._provider: OpenAIProvider | None = None
-        self._embedded: EmbeddedModel | None = None
+        self._embedded: SharedModel | None = None
         self._start_lock = asyncio.Lock()
         self.gate = FaultGate()
         self.last_error: str | None = None
@@ -190,7 +191,13 @@ class ModelBackend:
         return True
 
     async def provider(self) -> OpenAIProvider:
-        """The provider for the current target, starting the embedded model if needed."""
+        """The provider for the current target, starting the embedded model if needed.
+
+        The embedded model is shared by the user's Grove servers, so this also applies the
+        priority rule across them before the call goes out (:meth:`SharedModel.take_turn`).
+        Every call asks for the provider inside its priority context: a foreground call counts
+        in ``priority.foreground_calls``, a background one starts only while that is zero.
+        """
         async with self._start_lock:
             if self._provider is not None:
                 if self.target.embedded and self._embedded is not None:
@@ -198,18 +205,21 @@ class ModelBackend:
                     if base_url != self._provider_base_url:
                         await self._provider.aclose()
                         self._provider = self._make_provider(base_url)
-                return self._provider
-            target = self.target
-            if target.embedded:
-                base_url = await self._start_embedded()
             else:
-                if not target.model:
-                    raise NotConfigured(
-                        "grove.model is empty: set it to the model name your endpoint serves"
-                    )
-                base_url = target.base_url or ""
-            self._provider = self._make_provider(base_url)
-            return self._provider
+                target = self.target
+                if target.embedded:
+                    base_url = await self._start_embedded()
+                else:
+                    if not target.model:
+                        raise NotConfigured(
+                            "grove.model is empty: set it to the model name your endpoint serves"
+                        )
+                    base_url = target.base_url or ""
+                self._provider = self._make_provider(base_url)
+            provider = self._provider
+        if self.target.embedded and self._embedded is not None:
+            await self._embedded.take_turn(lambda: self.priority.foreground_calls > 0)
+        return provider
 
     def _make_provider(self, base_url: str) -> OpenAIProvider:
         target = self.target
@@ -231,8 +241,8 @@ class ModelBackend:
             raise NotConfigured(why)
         if self._embedded is None:
             threads = self._settings.embedded_threads or (os.cpu_count() or 2)
-            self._embedded = EmbeddedModel(
-                n_ctx=self._settings.embedded_context_size, n_threads=threads
+            self._embedded = SharedModel(
+                EmbeddedModel(n_ctx=self._settings.embedded_context_size, n_threads=threads)
             )
         log.info("starting the embedded model (%s)", EMBEDDED_MODEL_NAME)
         base_url = await self._embedded.start()
@@ -328,7 +338,11 @@ class ModelBackend:
             return provider.generate_result(prompt, max_tokens, stop, temperature, on_text, limits)
 
         if background:
-            return await self.priority.background(lambda: self._through_gate(call))
+            result = await self.priority.background(lambda: self._through_gate(call))
+            if result is not None and result.finish_reason is None and self.target.embedded:
+                # The shared model ended the stream for another window's completion.
+                raise Preempted
+            return result
         with self.priority.foreground(preempt=self.target.embedded):
             return await self._through_gate(call)
 

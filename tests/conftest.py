@@ -9,6 +9,7 @@ a missing extra, or a skip from inside such a test, is reported as a failure.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Generator
 
 import pytest
@@ -16,6 +17,12 @@ import pytest
 from server.llm.local import embedded_available
 
 pytest_plugins = ["tests.support.fixtures"]
+
+# The shared embedded model registers itself in a runtime directory: the suite uses its own, and
+# the model stops soon after the last test lets go of it (every server the tests start inherits
+# this environment).
+os.environ.setdefault("GROVE_RUNTIME_DIR", tempfile.mkdtemp(prefix="grove-test-runtime-"))
+os.environ.setdefault("GROVE_EMBEDDED_IDLE_S", "2")
 
 REQUIRE_EMBEDDED = "GROVE_REQUIRE_EMBEDDED"
 

