@@ -233,6 +233,8 @@ class ModelBackend:
             timeout_s=self._settings.completion_timeout_ms / 1000,
             name="embedded" if target.embedded else "endpoint",
             redact_secrets=self._settings.privacy_redact_secrets,
+            # llama-cpp-python's server drops ``n`` and answers one choice.
+            n_supported=False if target.embedded else None,
         )
 
     async def _start_embedded(self) -> str:

@@ -5,14 +5,18 @@ early) → post-processing and validation → a suggestion to insert at the curs
 knows LSP types; the feature module converts offsets to positions. A document the send policy
 refuses (secret, ignored, binary, huge) raises :class:`~server.refusal.Refused` before any
 request is built.
+
+An automatic request gets one suggestion from one model call (:meth:`CompletionEngine.suggest`);
+an explicit one gets up to three distinct candidates (:meth:`CompletionEngine.candidates`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analyzers.completion_kind import CompletionKind, completion_kind
 from analyzers.context import RelatedBlock, build_context, estimate_tokens
@@ -21,6 +25,7 @@ from analyzers.postprocess import make_stop_check, postprocess
 from server.backend import ModelBackend
 from server.completion_cache import CompletionCache
 from server.llm.provider import CompletionRequest
+from server.llm.waiting import wait_within
 from server.refusal import SendPolicy
 from server.settings import Settings
 
@@ -32,6 +37,15 @@ MAX_LINE_CHARS = 2_000
 # Modes whose prompt shows the model the code after the cursor; the others spend the whole
 # budget on what comes before it.
 _MODES_WITHOUT_SUFFIX = frozenset({"prefix"})
+
+CANDIDATES = 3
+"""The most suggestions an explicit request (the user asked, or cycles through them) offers."""
+
+SAMPLE_TEMPERATURE = 0.7
+"""Temperature of an explicit request's extra samples (the first candidate is the greedy one)."""
+
+_SAMPLE_CALLS_PER_CANDIDATE = 2
+"""Model calls allowed per missing candidate (samples may repeat one another)."""
 
 RelatedSource = Callable[[str, SourceDocument, int, "str | None"], Sequence[RelatedBlock]]
 """(document key, document, offset, path) → blocks from other files, most relevant first."""
@@ -188,3 +202,83 @@ class CompletionEngine:
             log.debug("document changed while the model ran; suggestion cached, not shown")
             return None
         return Suggestion(final, offset, prepared.kind, False, self._clock() - started)
+
+    async def candidates(
+        self,
+        key: str,
+        source: SourceDocument,
+        offset: int,
+        path: str | None,
+        settings: Settings,
+        *,
+        count: int = CANDIDATES,
+        first: Suggestion | None = None,
+    ) -> list[Suggestion]:
+        """Up to ``count`` distinct suggestions for an explicit request; may raise Refused.
+
+        The first is the one an automatic request gives: ``first`` (the caller's cache hit), or
+        a fresh greedy call. The others are samples at :data:`SAMPLE_TEMPERATURE`, asked for
+        together (``n``) where the endpoint takes it, else one call at a time. Each goes through
+        the same post-processing as a single suggestion; duplicates are dropped. Sampling stops
+        ``completion.timeoutMs`` after the start (a running call is cancelled), after a failed
+        call, or after two calls per missing candidate. The send policy is asked before every
+        model call. Candidates cached at this position (an earlier explicit request) are
+        offered again without a call; all of them are cached for the requests that follow.
+        """
+        started = self._clock()
+        prepared = self.prepare(key, source, offset, path, settings)
+        if prepared is None:
+            return []
+        text = source.text
+        kind = prepared.kind
+        stop_check = make_stop_check(source, offset, kind)
+        found: list[str] = []
+        cached: set[str] = set()
+
+        def add(final: str) -> bool:
+            if not final or final.rstrip() in {known.rstrip() for known in found}:
+                return False
+            found.append(final)
+            return True
+
+        def add_answer(raw: str) -> None:
+            # The document may change while the model runs: judge against the text asked for.
+            basis = source if source.text == text else SourceDocument(text, source.language)
+            if raw and not add(postprocess(raw, basis, offset, kind) or ""):
+                log.debug("candidate rejected by post-processing or a duplicate")
+
+        for known in ([first.text] if first is not None else []) + self.cache.lookup_all(
+            key, text, offset, started
+        ):
+            if add(known):
+                cached.add(known)
+        if not found:
+            result = await self.backend.complete(prepared.request, stop_check)
+            if result is None:
+                return []
+            add_answer(result.text)
+        deadline = started + settings.completion_timeout_ms / 1000
+        calls = 0
+        while len(found) < count and calls < _SAMPLE_CALLS_PER_CANDIDATE * (count - 1):
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                log.debug("candidate sampling stopped at the time cap")
+                break
+            self.policy.check(text, path)
+            sample = replace(prepared.request, temperature=SAMPLE_TEMPERATURE, n=count - len(found))
+            calls += 1
+            try:
+                result = await wait_within(self.backend.complete(sample, stop_check), remaining)
+            except asyncio.TimeoutError:
+                log.debug("candidate sampling cut at the time cap")
+                break
+            if result is None:
+                break
+            for raw in result.choices or (result.text,):
+                add_answer(raw)
+        now = self._clock()
+        self.cache.store_many(key, text, offset, found, now)
+        if source.text != text:
+            log.debug("document changed while the model ran; candidates cached, not shown")
+            return []
+        return [Suggestion(t, offset, kind, t in cached, now - started) for t in found[:count]]

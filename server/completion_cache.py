@@ -3,7 +3,9 @@
 An entry remembers where a suggestion was made (the document's text before and after the
 cursor, by hash) and what it was. A later request is served from the entry when the text
 before the cursor is the old text plus a prefix of the suggestion (the user typed into the
-ghost text) and the text after the cursor is unchanged. Entries expire after ``ttl_s``.
+ghost text) and the text after the cursor is unchanged. Entries expire after ``ttl_s``. An
+explicit request's several candidates are stored together at one position
+(:meth:`CompletionCache.store_many`), so typing into any of them is served too.
 :func:`typed_forward` tells whether an edit only typed at a request's cursor.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -40,12 +43,24 @@ class CompletionCache:
 
     def store(self, key: str, text: str, offset: int, suggestion: str, now: float) -> None:
         """Remember ``suggestion`` made at ``offset`` of ``text``."""
-        if not suggestion:
+        self.store_many(key, text, offset, [suggestion], now)
+
+    def store_many(
+        self, key: str, text: str, offset: int, suggestions: Sequence[str], now: float
+    ) -> None:
+        """Remember the suggestions made at ``offset`` of ``text``, replacing earlier ones there.
+
+        An explicit request's candidates are kept together: :meth:`lookup` serves the first to a
+        repeated request, and whichever one the user types into as they type.
+        """
+        wanted = [s for s in dict.fromkeys(suggestions) if s]
+        if not wanted:
             return
-        entry = _Entry(offset, _digest(text[:offset]), _digest(text[offset:]), suggestion, now)
+        before, after = _digest(text[:offset]), _digest(text[offset:])
+        fresh = [_Entry(offset, before, after, s, now) for s in reversed(wanted)]
         entries = [e for e in self._entries.pop(key, []) if now - e.created < self._ttl_s]
-        entries = [e for e in entries if (e.offset, e.before) != (entry.offset, entry.before)]
-        entries.append(entry)
+        entries = [e for e in entries if (e.offset, e.before) != (offset, before)]
+        entries.extend(fresh)
         self._entries[key] = entries[-self._per_document :]
         while len(self._entries) > self._documents:
             self._entries.popitem(last=False)
@@ -57,6 +72,24 @@ class CompletionCache:
 
         ``record=False`` leaves the hit-rate counters alone (the caller records the outcome).
         """
+        rest = next(self._applying(key, text, offset, now), None)
+        if record:
+            if rest is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+        return rest
+
+    def lookup_all(self, key: str, text: str, offset: int, now: float) -> list[str]:
+        """The rests of every cached suggestion that still applies at ``offset``.
+
+        In :meth:`lookup`'s order (its answer first); distinct; the hit-rate counters are left
+        alone.
+        """
+        return list(dict.fromkeys(self._applying(key, text, offset, now)))
+
+    def _applying(self, key: str, text: str, offset: int, now: float) -> Iterator[str]:
+        """The rests of the cached suggestions that apply at ``offset``, newest first."""
         after: bytes | None = None
         for entry in reversed(self._entries.get(key, [])):
             if now - entry.created >= self._ttl_s:
@@ -70,12 +103,7 @@ class CompletionCache:
                 after = _digest(text[offset:])
             if entry.after != after or _digest(text[: entry.offset]) != entry.before:
                 continue
-            if record:
-                self.hits += 1
-            return entry.suggestion[typed_length:]
-        if record:
-            self.misses += 1
-        return None
+            yield entry.suggestion[typed_length:]
 
     def record(self, hit: bool) -> None:
         """Count one request's outcome (served from the cache or not)."""

@@ -46,6 +46,10 @@ class DocstringError(Exception):
     """No docstring can be produced here; the message is one sentence for the user."""
 
 
+class NothingToDocument(DocstringError):
+    """No definition Grove can document at the position: an answer, not a failure."""
+
+
 @dataclass(frozen=True)
 class DocstringResult:
     """A validated edit and how it was obtained."""
@@ -60,14 +64,14 @@ class DocstringResult:
 
 
 def target_at(source: SourceDocument, offset: int) -> DocTarget:
-    """The definition to document at ``offset``, or a :class:`DocstringError`."""
+    """The definition to document at ``offset``, or :class:`NothingToDocument`."""
     spec = source.language
     if spec is None:
-        raise DocstringError("Grove cannot generate docstrings for this file type.")
+        raise NothingToDocument("Grove cannot generate docstrings for this file type.")
     target = find_target(source, offset)
     if target is None:
         line = source.lines.line_of(offset) + 1
-        raise DocstringError(
+        raise NothingToDocument(
             f"No function, method or class (that parses) at line {line}: "
             "put the cursor on a definition."
         )

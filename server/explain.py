@@ -66,6 +66,10 @@ class ExplainError(Exception):
     """No explanation can be produced; the message is one sentence for the user."""
 
 
+class NothingToExplain(ExplainError):
+    """No code or diagnostic to explain at the position: an answer, not a failure."""
+
+
 @dataclass(frozen=True)
 class DiagnosticInfo:
     """A diagnostic as the pipeline needs it (offsets are code points into the document)."""
@@ -342,7 +346,7 @@ def _prompt_for(
     if diagnostic is None:
         subject = code_subject(doc, request.start, request.end)
         if subject is None:
-            raise ExplainError(
+            raise NothingToExplain(
                 "Nothing to explain here: select some code, or put the cursor inside a "
                 "function or class."
             )

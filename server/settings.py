@@ -42,6 +42,7 @@ class Settings:
     endpoint_job_timeout_ms: int = 60000
     model: str = ""
     completion_enabled: bool = True
+    completion_disabled_languages: tuple[str, ...] = ()
     completion_mode: str = "auto"
     completion_max_tokens: int = 64
     completion_debounce_ms: int = 60
@@ -66,6 +67,10 @@ class Settings:
     privacy_redact_secrets: bool = True
     log_level: str = "info"
     problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def completes(self, language_id: str) -> bool:
+        """Whether documents of this LSP languageId get completions (inline, items, speculative)."""
+        return self.completion_enabled and language_id not in self.completion_disabled_languages
 
 
 def _attribute_name(setting: str) -> str:

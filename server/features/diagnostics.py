@@ -29,6 +29,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from analyzers.review import CATEGORIES
 from analyzers.review_answers import PlacedFinding
 from server.app import GroveServer
+from server.command_results import CommandResult, message_result
 from server.documents import OpenDocument
 from server.progress import WorkProgress
 from server.review import ReviewReport
@@ -285,10 +286,12 @@ async def _review_file(ls: GroveServer, uri: str) -> ReviewReport | None:
 # ------------------------------------------------------------------------------ command
 
 
-async def review_command(ls: GroveServer, *args: Any) -> dict[str, object]:
-    """Review a file now; return a summary (``text`` for people; units, findings, dropped...).
+async def review_command(ls: GroveServer, *args: Any) -> CommandResult:
+    """Review a file now; a ``message`` result: the summary, its counts in ``data``.
 
-    Arguments: ``[uri]``, ``[{"uri"}]`` or ``[{"textDocument": {"uri"}}]``.
+    Arguments: ``[uri]``, ``[{"uri"}]`` or ``[{"textDocument": {"uri"}}]``. A file Grove does not
+    review answers the reason as the message (``data.skipped``). See
+    :mod:`server.command_results`.
     """
     uri = _uri(args)
     document = ls.documents.get(uri)
@@ -299,8 +302,6 @@ async def review_command(ls: GroveServer, *args: Any) -> dict[str, object]:
     report = None if task.cancelled() else task.result()
     if report is None:  # the file was closed, or the user cancelled the progress bar
         report = ReviewReport()
-    if report.skipped is not None:
-        ls.notify_user("info", report.skipped)
     findings = 0
     with contextlib.suppress(Exception):
         findings = len(diagnostics_for(ls, document))
@@ -311,18 +312,20 @@ async def review_command(ls: GroveServer, *args: Any) -> dict[str, object]:
         + (f", {report.failed} failed: {ls.reviewer.last_error}" if report.failed else "")
         + ")."
     )
-    return {
-        "text": text,
-        "uri": uri,
-        "units": report.units,
-        "requested": report.requested,
-        "cached": report.cached,
-        "failed": report.failed,
-        "findings": findings,
-        "dropped": len(report.dropped),
-        "skipped": report.skipped,
-        "error": ls.reviewer.last_error if report.failed else None,
-    }
+    return message_result(
+        text,
+        data={
+            "uri": uri,
+            "units": report.units,
+            "requested": report.requested,
+            "cached": report.cached,
+            "failed": report.failed,
+            "findings": findings,
+            "dropped": len(report.dropped),
+            "skipped": report.skipped,
+            "error": ls.reviewer.last_error if report.failed else None,
+        },
+    )
 
 
 def _uri(args: Any) -> str:

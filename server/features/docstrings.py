@@ -1,10 +1,13 @@
 """Docstring generation: the "Generate docstring" code action and ``grove.generateDocstring``.
 
 Listing code actions is cheap (tree-sitter only); the action carries no edit and the model
-runs in ``codeAction/resolve``. The command computes the same edit and applies it with
-``workspace/applyEdit``. While the model works a cancellable ``$/progress`` bar is shown;
-cancelling it (or the request) applies nothing. Both edits are ``TextDocumentEdit``s pinned to
-the document version the docstring was computed for.
+runs in ``codeAction/resolve``. The command computes the same edit, applies it with
+``workspace/applyEdit`` and answers an ``edit`` result (``applied: true``; for a client without
+``workspace/applyEdit``, ``applied: false`` and the caller applies it), or a ``message`` result
+when there is no definition to document at the position (see :mod:`server.command_results`).
+While the model works a cancellable ``$/progress`` bar is shown; cancelling it (or the request)
+applies nothing. Both edits are ``TextDocumentEdit``s pinned to the document version the
+docstring was computed for.
 """
 
 from __future__ import annotations
@@ -14,13 +17,24 @@ import logging
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 from analyzers.docstrings import find_target
 from analyzers.parsing import SourceDocument
 from server.app import GroveServer
 from server.cancellation import cancel_with_the_request
-from server.docstrings import DocstringError, DocstringResult, generate_docstring
+from server.command_results import (
+    CommandResult,
+    client_applies_edits,
+    edit_result,
+    message_result,
+)
+from server.docstrings import (
+    DocstringError,
+    DocstringResult,
+    NothingToDocument,
+    generate_docstring,
+)
 from server.documents import OpenDocument
 from server.features.code_actions import CodeActionProvider
 from server.progress import WorkProgress
@@ -29,6 +43,7 @@ log = logging.getLogger(__name__)
 
 GENERATE_DOCSTRING = "grove.generateDocstring"
 KIND = types.CodeActionKind.RefactorRewrite
+_REQUEST_FAILED = int(types.LSPErrorCodes.RequestFailed.value)
 
 
 class _UserCancelled(Exception):
@@ -88,27 +103,35 @@ async def resolve_code_action(ls: GroveServer, action: types.CodeAction) -> type
     return action
 
 
-async def generate_docstring_command(ls: GroveServer, *args: Any) -> None:
+async def generate_docstring_command(ls: GroveServer, *args: Any) -> CommandResult:
     """Compute the docstring at the given position and apply it with workspace/applyEdit.
 
     Arguments: ``[uri, position]`` or one ``TextDocumentPositionParams``-shaped object (what
-    the editor plugins send). Returns null: the edit arrives through workspace/applyEdit.
+    the editor plugins send). Returns an ``edit`` result (``applied`` unless the client lacks
+    ``workspace/applyEdit``), or a ``message`` result when nothing here can be documented.
     """
     uri, position = _unpack(list(args))
     cancel_with_the_request(ls)
     try:
         document, result, version = await _compute(ls, uri, position)
+    except NothingToDocument as nothing:
+        return message_result(str(nothing))
     except DocstringError as error:
         raise JsonRpcInvalidParams(message=str(error)) from None
     except _UserCancelled:
         raise JsonRpcRequestCancelled(message="Cancelled: no docstring was written.") from None
     edit = _workspace_edit(ls, document, result, version)
+    if not client_applies_edits(ls.client_capabilities):
+        return edit_result(edit, applied=False)
     response = await ls.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Docstring for {result.target.name}")
     )
     if not response.applied:
         reason = f": {response.failure_reason}" if response.failure_reason else ""
-        ls.notify_user("warning", f"Grove: the editor did not apply the docstring{reason}.")
+        raise JsonRpcException(
+            message=f"The editor did not apply the docstring{reason}.", code=_REQUEST_FAILED
+        )
+    return edit_result(edit, applied=True)
 
 
 def _unpack(args: Any) -> tuple[str, types.Position]:

@@ -8,10 +8,12 @@ carrying the ``WorkspaceEdit``, applied only when the user picks it).
 
 The commands ``grove.explain`` (``[uri, range|position]`` or one ``{textDocument, range |
 position}`` object) and ``grove.explainDiagnostic`` (``[uri, diagnostic]`` or one
-``{textDocument, diagnostic}`` object) return the Markdown as a plain string. While the model
-writes, ``$/progress`` reports carry the tail of the text so far, and a client that put
-``"stream": token`` in the object gets ``grove/explanationProgress`` notifications
-``{token, markdown}`` with the whole sanitised text so far, to render as it grows.
+``{textDocument, diagnostic}`` object) answer a ``markdown`` result with the explanation, or a
+``message`` result when there is nothing to explain at the position (see
+:mod:`server.command_results`). While the model writes, ``$/progress`` reports carry the tail of
+the text so far, and a client that put ``"stream": token`` in the object gets
+``grove/explanationProgress`` notifications ``{token, markdown}`` with the whole sanitised text
+so far, to render as it grows; the final result's Markdown replaces it.
 ``grove.explain.show`` adds a Markdown document (``window/showDocument`` of a file under the OS
 temp directory) or a ``window/showMessage`` summary for clients that drop command results.
 """
@@ -34,12 +36,14 @@ from analyzers.explain import FixEdit, code_subject, short_message
 from analyzers.parsing import SourceDocument
 from server.app import GroveServer
 from server.cancellation import cancel_with_the_request
+from server.command_results import CommandResult, markdown_result, message_result
 from server.documents import OpenDocument
 from server.explain import (
     DiagnosticInfo,
     ExplainError,
     ExplainRequest,
     Explanation,
+    NothingToExplain,
     StoredFix,
     explain,
 )
@@ -154,8 +158,8 @@ async def resolve_code_action(ls: GroveServer, action: types.CodeAction) -> type
 # ---------------------------------------------------------------------------------- commands
 
 
-async def explain_command(ls: GroveServer, *args: Any) -> str:
-    """Explain the selection, else the definition at the position; return the Markdown."""
+async def explain_command(ls: GroveServer, *args: Any) -> CommandResult:
+    """Explain the selection, else the definition at the position (a ``markdown`` result)."""
     call = _unpack(args, EXPLAIN, ("range", "position"))
     document = _document(ls, call.uri)
     where = call.value
@@ -169,9 +173,15 @@ async def explain_command(ls: GroveServer, *args: Any) -> str:
     return await _run(ls, document, start, end, None, call)
 
 
-async def explain_diagnostic_command(ls: GroveServer, *args: Any) -> str:
-    """Explain one diagnostic (likely cause, suggested fix); return the Markdown."""
-    call = _unpack(args, EXPLAIN_DIAGNOSTIC, ("diagnostic",))
+async def explain_diagnostic_command(ls: GroveServer, *args: Any) -> CommandResult:
+    """Explain one diagnostic (likely cause, suggested fix): a ``markdown`` result.
+
+    Without a diagnostic (none under the editor's cursor) the answer is a ``message`` result.
+    """
+    try:
+        call = _unpack(args, EXPLAIN_DIAGNOSTIC, ("diagnostic",))
+    except NothingToExplain as nothing:
+        return message_result(str(nothing))
     document = _document(ls, call.uri)
     diagnostic = _parse_diagnostic(call.value)
     start = document.offset_at(diagnostic.range.start, ls.encoding)
@@ -193,7 +203,7 @@ async def _run(
     end: int,
     diagnostic: types.Diagnostic | None,
     call: _Call,
-) -> str:
+) -> CommandResult:
     """Explain, with progress and delivery; errors become one clear JSON-RPC error."""
     cancel_with_the_request(ls)
     await ls.wait_for_settings()
@@ -232,6 +242,10 @@ async def _run(
                 related=ls.related_context,
                 on_text=lambda text: _on_text(ls, progress, call.stream, text),
             )
+    except NothingToExplain as nothing:
+        if call.via and call.stream is None:  # editors drop the results of code actions
+            ls.notify_user("info", f"Grove: {nothing}")
+        return message_result(str(nothing))
     except ExplainError as error:
         if call.via and call.stream is None:  # a streaming client shows the error itself
             ls.notify_user("warning", f"Grove: {error}")
@@ -245,7 +259,7 @@ async def _run(
         else:
             ls.explanations.remember_fix(key, None)
     await _deliver(ls, result, call)
-    return result.markdown
+    return markdown_result(result.markdown)
 
 
 def _on_text(ls: GroveServer, progress: WorkProgress, stream: str | None, text: str) -> None:
@@ -359,10 +373,8 @@ def _unpack(args: Any, command: str, keys: tuple[str, ...]) -> _Call:
     except (KeyError, IndexError, TypeError):
         value, uri, via = None, None, False
     if not isinstance(uri, str) or not isinstance(value, dict):
-        if isinstance(uri, str) and keys == ("diagnostic",):
-            raise JsonRpcInvalidParams(
-                message="No diagnostic to explain: put the cursor on a diagnostic."
-            )
+        if isinstance(uri, str) and keys == ("diagnostic",) and value is None:
+            raise NothingToExplain("No diagnostic to explain: put the cursor on a diagnostic.")
         raise JsonRpcInvalidParams(
             message=f"{command} expects a document URI and a {' or '.join(keys)}"
         )

@@ -43,11 +43,20 @@ async def inline_completion(
     if document is None:
         return types.InlineCompletionList(items=[])
     offset = document.offset_at(params.position, ls.encoding)
-    suggestion = await suggest_at(ls, document, offset)
-    if suggestion is None:
-        return types.InlineCompletionList(items=[])
+    if params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked:
+        # Asked for explicitly (or the user cycles): several candidates to choose from.
+        suggestions = await candidates_at(ls, document, offset)
+    else:
+        suggestion = await suggest_at(ls, document, offset)
+        suggestions = [] if suggestion is None else [suggestion]
+    return types.InlineCompletionList(items=[_inline_item(ls, document, s) for s in suggestions])
+
+
+def _inline_item(
+    ls: GroveServer, document: OpenDocument, suggestion: Suggestion
+) -> types.InlineCompletionItem:
     position = document.position_at(suggestion.offset, ls.encoding)
-    item = types.InlineCompletionItem(
+    return types.InlineCompletionItem(
         insert_text=suggestion.text,
         range=types.Range(start=position, end=position),
         # Run by the editor after the user accepts the whole suggestion.
@@ -57,7 +66,6 @@ async def inline_completion(
             arguments=[document.uri, suggestion.offset, suggestion.text],
         ),
     )
-    return types.InlineCompletionList(items=[item])
 
 
 async def completion(ls: GroveServer, params: types.CompletionParams) -> types.CompletionList:
@@ -87,10 +95,10 @@ async def accepted(ls: GroveServer, *args: object) -> None:
     uri, offset, text = args
     if not isinstance(uri, str) or not isinstance(offset, int) or not isinstance(text, str):
         return
-    document = ls.documents.get(uri)
+    document = _completable(ls, uri)
     end = offset + len(text)
     if document is None or document.source.text[offset:end] != text:
-        return  # not applied (yet), or edited since: nothing to guess from
+        return  # not applied (yet), edited since, or completions off for it: nothing to do
     if ls.tasks.current(uri) is not None:
         return  # the editor already asked for the next suggestion
     ls.speculative_count += 1
@@ -110,11 +118,33 @@ async def suggest_at(
     A speculative call (nobody is waiting yet) skips the debounce and the hit-rate count.
     Nothing is sent for a document the send policy refuses; the user is told why once.
     """
+    found = await _suggestions_at(ls, document, offset, speculative=speculative)
+    return found[0] if found else None
+
+
+async def candidates_at(ls: GroveServer, document: OpenDocument, offset: int) -> list[Suggestion]:
+    """Up to three distinct suggestions for an explicit request (no debounce).
+
+    The first is what :func:`suggest_at` would give (from the cache when there); the others are
+    extra model samples (:meth:`~server.completion.CompletionEngine.candidates`). A newer
+    request supersedes them like any other; typing on does not continue them.
+    """
+    return await _suggestions_at(ls, document, offset, explicit=True)
+
+
+async def _suggestions_at(
+    ls: GroveServer,
+    document: OpenDocument,
+    offset: int,
+    *,
+    speculative: bool = False,
+    explicit: bool = False,
+) -> list[Suggestion]:
     why = ls.send_policy.refusal(document.source.text, document.path)
     if why is not None:
         # The engine would refuse it too; asking first skips the debounce and the task.
         ls.tell_refused(document.uri, document.path, why)
-        return None
+        return []
     key = document.uri
     version = document.version
     text = document.source.text
@@ -131,35 +161,45 @@ async def suggest_at(
     try:
         cached = ls.engine.cached(key, document.source, offset, record=False)
         if cached is None:
-            delay = 0.0 if speculative else ls.settings.completion_debounce_ms / 1000
+            quick = speculative or explicit
+            delay = 0.0 if quick else ls.settings.completion_debounce_ms / 1000
             await ls.tasks.debounce(ticket, delay)
             if document.version != version:
-                return None
+                return []
             # A model call continued from an earlier keystroke may answer this one too.
             if await ls.tasks.continued(ticket) and document.version == version:
                 cached = ls.engine.cached(key, document.source, offset, record=False)
         if not speculative:
             ls.engine.cache.record(cached is not None)
-        if cached is not None:
-            return cached
         if document.version != version:
-            return None
+            return []
+        if explicit:
+            # No ticket context: typing on cancels the extra samples rather than continuing them.
+            several = ls.engine.candidates(
+                key, document.source, offset, document.path, ls.settings, first=cached
+            )
+            return await ls.tasks.run(ticket, several)
+        if cached is not None:
+            return [cached]
         ticket.context = (document.source.text, offset)
         work = ls.engine.suggest(key, document.source, offset, document.path, ls.settings)
-        return await ls.tasks.run(ticket, work)
+        suggestion = await ls.tasks.run(ticket, work)
+        return [] if suggestion is None else [suggestion]
     except Superseded:
-        return None
+        return []
     except Refused as refused:  # the text changed into a refused one during the debounce
         ls.tell_refused(document.uri, document.path, str(refused))
-        return None
+        return []
     finally:
         ls.tasks.end(ticket)
 
 
 def _completable(ls: GroveServer, uri: str) -> OpenDocument | None:
-    if not ls.settings.completion_enabled:
+    """The open document at ``uri``, if completions are on (for its languageId too)."""
+    document = ls.documents.get(uri)
+    if document is None or not ls.settings.completes(document.language_id):
         return None
-    return ls.documents.get(uri)
+    return document
 
 
 def _completion_item(

@@ -21,6 +21,12 @@ rejected (text ``""``, ``finish_reason="rejected"``), so redacted text never rea
 file. Token-count requests are redacted too. Prompts are logged only at :data:`TRACE` (the
 ``trace`` log level), after redaction; lower levels log sizes, never text.
 
+Several choices: a completion request with ``n`` > 1 sends ``n`` and reads each choice of the
+answer on its own (interleaved stream chunks by ``index``; stops, caps and early stop per
+choice). Endpoints that ignore ``n`` (llama-cpp-python) or refuse it (llama.cpp's server:
+HTTP 500 "Only one completion choice is allowed") are remembered per provider, and asked for one
+choice from then on.
+
 Truncated streams: a stream cut at the transport level (connection dropped, incomplete chunked
 body) raises :class:`BadResponse`; a stream that ends cleanly without a ``finish_reason``
 returns its text with ``finish_reason=None``.
@@ -137,6 +143,13 @@ def _find_stop(text: str, stops: tuple[str, ...], start: int) -> int | None:
     return best
 
 
+def _refuses_n(error: EndpointError) -> bool:
+    """Whether an HTTP error answers a request for several choices by refusing ``n``."""
+    if error.status in (400, 422):
+        return True
+    return error.status == 500 and "choice" in error.message.lower()
+
+
 def _as_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -171,39 +184,88 @@ def _redacted_body(body: Mapping[str, Any], redactor: Redactor) -> dict[str, Any
     return redacted
 
 
+class _Part:
+    """One choice's share of a chunk: its ``index``, new text and ``finish_reason``."""
+
+    __slots__ = ("index", "reason", "text")
+
+    def __init__(self, index: int, text: str, reason: str | None) -> None:
+        self.index = index
+        self.text = text
+        self.reason = reason
+
+
+def _part(choice: object, position: int) -> _Part:
+    if not isinstance(choice, Mapping):
+        raise BadResponse("a choice that is not a JSON object")
+    reason = choice.get("finish_reason")
+    index = _as_int(choice.get("index"))
+    part = _Part(
+        position if index is None else index, "", reason if isinstance(reason, str) else None
+    )
+    text = choice.get("text")
+    if isinstance(text, str):
+        part.text = text
+        return part
+    for holder in ("delta", "message"):
+        piece = choice.get(holder)
+        if isinstance(piece, Mapping):
+            content = piece.get("content")
+            if isinstance(content, str):
+                part.text = content
+            return part
+    return part
+
+
 class _Chunk:
-    """The parts of one streamed (or whole) answer Grove uses."""
+    """The parts of one streamed (or whole) answer Grove uses.
 
-    __slots__ = ("has_choice", "reason", "text", "usage")
+    ``parts`` holds the first choice only, unless ``many`` (a request for several choices,
+    ``n``): then every choice, each with its ``index``.
+    """
 
-    def __init__(self, data: object) -> None:
+    __slots__ = ("has_choice", "parts", "usage")
+
+    def __init__(self, data: object, *, many: bool = False) -> None:
         if not isinstance(data, Mapping):
             raise BadResponse("an event that is not a JSON object")
         usage = data.get("usage")
         self.usage: Mapping[str, object] | None = usage if isinstance(usage, Mapping) else None
-        self.text = ""
-        self.reason: str | None = None
+        self.parts: list[_Part] = []
         self.has_choice = False
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices:
             return
-        choice = choices[0]
-        if not isinstance(choice, Mapping):
-            raise BadResponse("a choice that is not a JSON object")
+        wanted = choices if many else choices[:1]
+        self.parts = [_part(choice, position) for position, choice in enumerate(wanted)]
         self.has_choice = True
-        reason = choice.get("finish_reason")
-        self.reason = reason if isinstance(reason, str) else None
-        text = choice.get("text")
-        if isinstance(text, str):
-            self.text = text
-            return
-        for holder in ("delta", "message"):
-            part = choice.get(holder)
-            if isinstance(part, Mapping):
-                content = part.get("content")
-                if isinstance(content, str):
-                    self.text = content
-                return
+
+
+class _Choice:
+    """One choice being read from a stream."""
+
+    __slots__ = ("done", "finish", "first_text_at", "stopped_early", "text")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.finish: str | None = None
+        self.stopped_early = False
+        self.done = False
+        self.first_text_at: float | None = None
+
+
+def _cut(choices: dict[int, _Choice]) -> None:
+    """Grove's wall clock ended the stream: every unfinished choice ends with ``time_limit``."""
+    choices.setdefault(0, _Choice())
+    for choice in choices.values():
+        if not choice.done:
+            choice.finish, choice.stopped_early = "time_limit", True
+
+
+def _combined(results: list[CompletionResult], many: bool) -> CompletionResult:
+    """The first choice's result; with ``many``, carrying every choice's text in ``choices``."""
+    first = results[0]
+    return replace(first, choices=tuple(r.text for r in results)) if many else first
 
 
 @dataclass(frozen=True)
@@ -229,6 +291,7 @@ class OpenAIProvider:
         name: str = "openai",
         max_duration_s: float | None = None,
         redact_secrets: bool = True,
+        n_supported: bool | None = None,
     ) -> None:
         self.name = name
         self.redact_secrets = redact_secrets
@@ -248,6 +311,9 @@ class OpenAIProvider:
             timeout_s, max_duration_s if max_duration_s is not None else 4 * timeout_s
         )
         """The bounds of completion calls; generation calls may bring their own."""
+        self.n_supported = n_supported
+        """Whether the endpoint answers ``n`` with several choices: None until a request tells
+        (llama-cpp-python ignores ``n``: the embedded model's provider starts with False)."""
         self._tokenize_route: str | None = None
         self._tokenize_unsupported = False
         if urlsplit(base_url).scheme not in ("http", "https"):
@@ -269,7 +335,38 @@ class OpenAIProvider:
         request: CompletionRequest,
         should_stop: Callable[[str], bool] | None = None,
     ) -> CompletionResult:
-        """Stream a completion in this provider's mode (see the module docstring for bounds)."""
+        """Stream a completion in this provider's mode (see the module docstring for bounds).
+
+        A request for several choices (``n`` > 1) asks for them in this one call unless the
+        endpoint is known to give one (:attr:`several_choices`); the answer's ``choices`` then
+        holds them all. An endpoint that refuses ``n`` (HTTP 400/422, or llama.cpp's 500 "Only
+        one completion choice is allowed") is asked again for one choice, and one that ignores
+        ``n`` (a single choice back) is remembered: from then on, requests ask for one.
+        """
+        if request.n > 1 and not self.several_choices:
+            request = replace(request, n=1)
+        try:
+            result = await self._complete(request, should_stop)
+        except EndpointError as error:
+            if request.n <= 1 or not _refuses_n(error):
+                raise
+            log.info("%s: the endpoint refused n=%d; asking for one choice", self.name, request.n)
+            self.n_supported = False
+            return await self._complete(replace(request, n=1), should_stop)
+        if request.n > 1:
+            self.n_supported = len(result.choices) > 1
+            if not self.n_supported:
+                log.info("%s: the endpoint ignored n=%d", self.name, request.n)
+        return result
+
+    @property
+    def several_choices(self) -> bool:
+        """Whether a completion request may ask for several choices at once (``n``)."""
+        return self.n_supported is not False and self.mode != "codestral-fim"
+
+    async def _complete(
+        self, request: CompletionRequest, should_stop: Callable[[str], bool] | None
+    ) -> CompletionResult:
         path, body, stops = self._build(request)
         log.debug(
             "%s: POST %s model=%s mode=%s prefix=%d suffix=%d max_tokens=%d",
@@ -431,6 +528,8 @@ class OpenAIProvider:
             "temperature": request.temperature,
             "stream": True,
         }
+        if request.n > 1:
+            base["n"] = request.n
         if mode == "chat":
             body = {
                 "model": self.model,
@@ -443,6 +542,8 @@ class OpenAIProvider:
             else:
                 body["max_tokens"] = budget
                 body["temperature"] = request.temperature
+            if request.n > 1:
+                body["n"] = request.n
             return "/chat/completions", body, ()
         stops = tuple(dict.fromkeys(stop_tokens(mode) + request.stop))
         if mode in FIM_TEMPLATES:
@@ -525,6 +626,14 @@ class OpenAIProvider:
                 )
         finally:
             await self._close(stream)
+        if redactor.placeholders and result.choices:
+            result = replace(
+                result,
+                choices=tuple(
+                    "" if contains_placeholder(text, redactor.placeholders) else text
+                    for text in result.choices
+                ),
+            )
         if redactor.placeholders and contains_placeholder(result.text, redactor.placeholders):
             log.info("%s: the answer repeats a redacted secret's placeholder; rejected", self.name)
             return replace(result, text="", finish_reason="rejected")
@@ -546,18 +655,16 @@ class OpenAIProvider:
         marker = hole_marker(request.prefix, request.suffix) if chat else ""
         cap = max(_MIN_OUTPUT_CHARS, _OUTPUT_CHARS_PER_TOKEN * request.max_tokens)
         longest_stop = max((len(s) for s in stops), default=0)
-        text = ""
-        finish: str | None = None
-        stopped_early = False
+        many = request.n > 1
+        choices: dict[int, _Choice] = {}
         saw_choice = False
         usage: Mapping[str, object] | None = None
-        first_text_at: float | None = None
         while True:
             remaining = deadline - loop.time()
             wait = min(limits.stall_s, remaining)
             if wait <= 0:
                 log.info("%s: stream exceeded %.1f s; cut", self.name, limits.max_duration_s)
-                finish, stopped_early = "time_limit", True
+                _cut(choices)
                 break
             try:
                 data = await wait_within(stream.__anext__(), timeout=wait)
@@ -566,7 +673,7 @@ class OpenAIProvider:
             except asyncio.TimeoutError:
                 if wait < limits.stall_s:
                     log.info("%s: stream exceeded %.1f s; cut", self.name, limits.max_duration_s)
-                    finish, stopped_early = "time_limit", True
+                    _cut(choices)
                     break
                 raise EndpointTimeout(
                     f"the stream stalled for {limits.stall_s:g} s", endpoint=self.endpoint
@@ -590,41 +697,53 @@ class OpenAIProvider:
                 raise BadResponse(
                     "the stream was cut off before it finished", endpoint=self.endpoint
                 ) from None
-            chunk = _Chunk(data)
+            chunk = _Chunk(data, many=many)
             if chunk.usage is not None:
                 usage = chunk.usage
             saw_choice = saw_choice or chunk.has_choice
-            if chunk.reason is not None:
-                finish = chunk.reason
-            if not chunk.text:
-                continue
-            if first_text_at is None:
-                first_text_at = loop.time()
-            before = len(text)
-            text += chunk.text
-            if stops:
-                index = _find_stop(text, stops, max(0, before - longest_stop + 1))
-                if index is not None:
-                    text, finish = text[:index], "stop"
-                    break
-            if len(text) > cap:
-                log.info("%s: output exceeded %d chars; cut", self.name, cap)
-                text, finish, stopped_early = text[:cap], "output_cap", True
+            for part in chunk.parts:
+                choice = choices.setdefault(part.index if many else 0, _Choice())
+                if choice.done:
+                    continue
+                if part.reason is not None:
+                    choice.finish = part.reason
+                if not part.text:
+                    continue
+                if choice.first_text_at is None:
+                    choice.first_text_at = loop.time()
+                before = len(choice.text)
+                choice.text += part.text
+                if stops:
+                    index = _find_stop(choice.text, stops, max(0, before - longest_stop + 1))
+                    if index is not None:
+                        choice.text, choice.finish, choice.done = choice.text[:index], "stop", True
+                        continue
+                if len(choice.text) > cap:
+                    log.info("%s: output exceeded %d chars; cut", self.name, cap)
+                    choice.text, choice.finish = choice.text[:cap], "output_cap"
+                    choice.stopped_early = choice.done = True
+                    continue
+                if chat and chat_answer_closed(choice.text):
+                    choice.finish = choice.finish or "stop"
+                    choice.done = True
+                    continue
+                if should_stop is not None:
+                    visible = extract_chat_answer(choice.text, marker) if chat else choice.text
+                    if visible is not None and should_stop(visible):
+                        choice.finish, choice.stopped_early, choice.done = None, True, True
+            if len(choices) >= request.n and all(c.done for c in choices.values()):
                 break
-            if chat and chat_answer_closed(text):
-                finish = finish or "stop"
-                break
-            if should_stop is not None:
-                visible = extract_chat_answer(text, marker) if chat else text
-                if visible is not None and should_stop(visible):
-                    finish, stopped_early = None, True
-                    break
-        if not saw_choice and not text:
+        if not saw_choice and not any(c.text for c in choices.values()):
             raise BadResponse("no completion in the stream", endpoint=self.endpoint)
-        result = self._result(
-            text, finish, stopped_early, usage, request, marker, verbatim=verbatim
-        )
-        return replace(result, first_token_s=first_text_at)
+        ordered = [choices[index] for index in sorted(choices)] or [_Choice()]
+        results = [
+            self._result(
+                c.text, c.finish, c.stopped_early, usage, request, marker, verbatim=verbatim
+            )
+            for c in ordered
+        ]
+        started = [c.first_text_at for c in ordered if c.first_text_at is not None]
+        return replace(_combined(results, many), first_token_s=min(started, default=None))
 
     async def _read_whole(
         self,
@@ -666,22 +785,28 @@ class OpenAIProvider:
         if isinstance(data, Mapping) and "error" in data:
             message = scrub_secret(_server_message(data), self._api_key)
             raise EndpointError(response.status_code, message, endpoint=self.endpoint)
-        chunk = _Chunk(data)
+        many = request.n > 1
+        chunk = _Chunk(data, many=many)
         if not chunk.has_choice:
             raise BadResponse("no choices in the answer", endpoint=self.endpoint)
-        text, finish = chunk.text, chunk.reason
-        index = _find_stop(text, stops, 0) if stops else None
-        if index is not None:
-            text, finish = text[:index], "stop"
         cap = max(_MIN_OUTPUT_CHARS, _OUTPUT_CHARS_PER_TOKEN * request.max_tokens)
-        stopped_early = False
-        if len(text) > cap:
-            text, finish, stopped_early = text[:cap], "output_cap", True
         chat = self.mode == "chat" and not verbatim
         marker = hole_marker(request.prefix, request.suffix) if chat else ""
-        return self._result(
-            text, finish, stopped_early, chunk.usage, request, marker, verbatim=verbatim
-        )
+        results: list[CompletionResult] = []
+        for part in sorted(chunk.parts, key=lambda p: p.index):
+            text, finish = part.text, part.reason
+            index = _find_stop(text, stops, 0) if stops else None
+            if index is not None:
+                text, finish = text[:index], "stop"
+            stopped_early = False
+            if len(text) > cap:
+                text, finish, stopped_early = text[:cap], "output_cap", True
+            results.append(
+                self._result(
+                    text, finish, stopped_early, chunk.usage, request, marker, verbatim=verbatim
+                )
+            )
+        return _combined(results, many)
 
     def _result(
         self,

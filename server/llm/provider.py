@@ -47,6 +47,8 @@ class CompletionRequest:
     path: str = ""
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
+    n: int = 1
+    """How many choices to sample in this one call (the API's ``n``); endpoints may give fewer."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class CompletionResult:
     """Seconds from sending the request to the first generated text (prompt processing)."""
     total_s: float | None = None
     """Seconds from sending the request to the end of the answer."""
+    choices: tuple[str, ...] = ()
+    """Every choice's text in index order (``text`` is the first) when the request asked for
+    several (``n`` > 1); empty otherwise. Fewer than ``n``: the endpoint ignored ``n``."""
 
 
 class Provider(Protocol):

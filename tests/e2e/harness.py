@@ -26,11 +26,17 @@ def capabilities(
     inline: bool = True,
     encodings: list[str] | None = None,
     experimental: dict[str, Any] | None = None,
+    apply_edit: bool = True,
 ) -> types.ClientCapabilities:
-    """Recorded capabilities of ``client``, plus inline completion (which the recordings lack)."""
+    """Recorded capabilities of ``client``, plus inline completion (which the recordings lack).
+
+    ``apply_edit=False`` plays a client without ``workspace/applyEdit``.
+    """
     caps = client_capabilities(CLIENTS[client])
     if experimental is not None:
         caps.experimental = experimental
+    if not apply_edit and caps.workspace is not None:
+        caps.workspace.apply_edit = False
     if inline:
         text_document = caps.text_document or types.TextDocumentClientCapabilities()
         text_document.inline_completion = types.InlineCompletionClientCapabilities(
@@ -62,6 +68,7 @@ async def grove_client(
     configuration: dict[str, Any] | None = None,
     root_uri: str | None = None,
     experimental: dict[str, Any] | None = None,
+    apply_edit: bool = True,
 ) -> AsyncIterator[LanguageClient]:
     """A client connected to a fresh ``python -m server`` process, initialised."""
     config = ClientServerConfig(
@@ -75,7 +82,11 @@ async def grove_client(
     lsp.initialize_result = await lsp.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=capabilities(
-                client, inline=inline, encodings=encodings, experimental=experimental
+                client,
+                inline=inline,
+                encodings=encodings,
+                experimental=experimental,
+                apply_edit=apply_edit,
             ),
             initialization_options=options,
             root_uri=root_uri or FIXTURES.as_uri(),
@@ -129,16 +140,18 @@ def insert_text(
 
 
 async def inline_at(
-    lsp: LanguageClient, uri: str, line: int, character: int
+    lsp: LanguageClient,
+    uri: str,
+    line: int,
+    character: int,
+    trigger_kind: types.InlineCompletionTriggerKind = types.InlineCompletionTriggerKind.Automatic,
 ) -> types.InlineCompletionList | None:
-    """Ask for inline completion at a position."""
+    """Ask for inline completion at a position (as typing does, unless ``trigger_kind``)."""
     result = await lsp.text_document_inline_completion_async(
         types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             position=types.Position(line=line, character=character),
-            context=types.InlineCompletionContext(
-                trigger_kind=types.InlineCompletionTriggerKind.Automatic
-            ),
+            context=types.InlineCompletionContext(trigger_kind=trigger_kind),
         )
     )
     if isinstance(result, list):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 from pytest_lsp import LanguageClient
 
 from analyzers.docstrings import DocTarget, find_target
@@ -38,6 +40,7 @@ SOURCE = (
     "        return math.pi * radius**2 * scale\n"
 )
 URI = (FIXTURES / "example" / "circle.py").as_uri()
+_CONVERTER = get_converter()
 IN_AREA = types.Position(line=7, character=10)
 
 GOOD_ANSWER = (
@@ -79,15 +82,27 @@ async def _actions(
     return [a for a in result or [] if isinstance(a, types.CodeAction)]
 
 
-async def _expect_command_error(lsp: LanguageClient, line: int, character: int, match: str) -> None:
-    """Run grove.generateDocstring at a position and expect an error matching ``match``."""
-    with pytest.raises(Exception, match=match):
-        await lsp.workspace_execute_command_async(
-            types.ExecuteCommandParams(
-                command="grove.generateDocstring",
-                arguments=[URI, {"line": line, "character": character}],
-            )
+async def _expect_nothing_to_document(
+    lsp: LanguageClient, line: int, character: int, match: str
+) -> None:
+    """Run grove.generateDocstring at a position; expect a ``message`` result matching ``match``."""
+    result = await lsp.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="grove.generateDocstring",
+            arguments=[URI, {"line": line, "character": character}],
         )
+    )
+    assert set(result) == {"kind", "message"} and result["kind"] == "message", result
+    assert re.search(match, result["message"]), result["message"]
+
+
+def _edit_result(result: Any) -> types.WorkspaceEdit:
+    """The WorkspaceEdit of an ``edit`` result the editor already applied (checked)."""
+    assert set(result) == {"kind", "edit", "applied"}, result
+    assert result["kind"] == "edit" and result["applied"] is True
+    edit = _CONVERTER.structure(result["edit"], types.WorkspaceEdit)
+    assert isinstance(edit, types.WorkspaceEdit)
+    return edit
 
 
 def _single_edit(edit: types.WorkspaceEdit | None) -> tuple[int | None, types.TextEdit]:
@@ -153,13 +168,49 @@ async def test_command_applies_the_docstring_with_workspace_apply_edit(
             types.ExecuteCommandParams(command="grove.generateDocstring", arguments=arguments)
         )
         messages = list(lsp.messages)
-    assert result is None  # the edit arrives through workspace/applyEdit
-    (params,) = received
+    (params,) = received  # the edit arrives through workspace/applyEdit ...
     version, edit = _single_edit(params.edit)
     assert version == 7
     assert edit.new_text == EXPECTED_DOCSTRING
+    assert _edit_result(result) == params.edit  # ... and the result says it was applied
     assert len(scripted_openai.requests) == 1
     assert messages == []
+
+
+async def test_a_client_without_apply_edit_gets_the_edit_to_apply_in_the_result(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url), apply_edit=False) as lsp:
+        received = accept_edits(lsp)
+        open_document(lsp, URI, "python", SOURCE, version=4)
+        result = await lsp.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
+        )
+    assert received == [], "no workspace/applyEdit for a client that did not declare it"
+    assert result["kind"] == "edit" and result["applied"] is False
+    version, edit = _single_edit(_CONVERTER.structure(result["edit"], types.WorkspaceEdit))
+    assert version == 4
+    assert edit.new_text == EXPECTED_DOCSTRING
+
+
+async def test_an_edit_the_editor_refuses_is_a_command_error(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.text(GOOD_ANSWER))
+    async with grove_client(_options(scripted_openai.base_url)) as lsp:
+
+        @lsp.feature(types.WORKSPACE_APPLY_EDIT)
+        def refuse(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="buffer is locked")
+
+        open_document(lsp, URI, "python", SOURCE)
+        with pytest.raises(Exception, match="did not apply the docstring: buffer is locked"):
+            await lsp.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="grove.generateDocstring", arguments=[URI, IN_AREA]
+                )
+            )
 
 
 async def test_bad_answers_are_retried_then_a_skeleton_is_applied(
@@ -176,7 +227,6 @@ async def test_bad_answers_are_retried_then_a_skeleton_is_applied(
             types.ExecuteCommandParams(command="grove.generateDocstring", arguments=[URI, IN_AREA])
         )
         messages = [m.message for m in lsp.messages]
-    assert result is None
     (message,) = messages
     assert "inserted a TODO skeleton" in message
     assert "does not have: r" in message
@@ -186,6 +236,7 @@ async def test_bad_answers_are_retried_then_a_skeleton_is_applied(
     assert "rejected" in retry_messages[-1]["content"]
     assert "code fence" in retry_messages[-1]["content"]
     (params,) = received
+    assert _edit_result(result) == params.edit
     _, edit = _single_edit(params.edit)
     assert edit.new_text.startswith('        """TODO: describe area.\n')
     assert "            radius: TODO.\n            scale: TODO.\n" in edit.new_text
@@ -206,14 +257,17 @@ async def test_completion_endpoint_is_used_outside_chat_mode(
     assert request.body["prompt"].endswith("Documentation:\n")
 
 
-async def test_outside_any_definition_no_action_and_a_clear_command_error(
+async def test_outside_any_definition_no_action_and_the_command_says_so(
     scripted_openai: ScriptedOpenAI,
 ) -> None:
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
+        received = accept_edits(lsp)
         open_document(lsp, URI, "python", SOURCE)
         assert await _actions(lsp, types.Position(line=0, character=3)) == []
-        await _expect_command_error(lsp, 0, 3, "No function, method or class")
+        await _expect_nothing_to_document(lsp, 0, 3, "^No function, method or class .* line 1")
+        messages = list(lsp.messages)
     assert scripted_openai.requests == []
+    assert received == [] and messages == []  # the result is the only answer
 
 
 async def test_regenerate_is_offered_for_a_go_function_with_a_doc_comment(
@@ -291,8 +345,8 @@ async def test_embedded_model_docstring_is_applied_and_valid() -> None:
         )
     assert status["embedded"] is True
     assert status["lastError"] is None
-    assert result is None
     (params,) = received
+    assert _edit_result(result) == params.edit
     _, edit = _single_edit(params.edit)
     lines = SOURCE.splitlines(keepends=True)
     assert edit.range.start == edit.range.end == types.Position(line=5, character=0)
@@ -507,14 +561,16 @@ async def test_cancel_request_on_resolve_applies_nothing(scripted_openai: Script
     assert isinstance(values[-1], types.WorkDoneProgressEnd) and values[-1].message == "cancelled"
 
 
-async def test_syntax_error_inside_the_function_is_a_clear_command_error(
+async def test_syntax_error_inside_the_function_is_a_clear_message(
     scripted_openai: ScriptedOpenAI,
 ) -> None:
     broken = "def ok(a):\n    return a\n\n\ndef bad(b):\n    return (b +\n"
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", broken)
         assert await _actions(lsp, types.Position(line=5, character=8)) == []
-        await _expect_command_error(lsp, 5, 8, r"No function, method or class \(that parses\)")
+        await _expect_nothing_to_document(
+            lsp, 5, 8, r"No function, method or class \(that parses\)"
+        )
         (action,) = await _actions(lsp, types.Position(line=1, character=6))
     assert action.title == "Generate docstring for ok"
     assert scripted_openai.requests == []

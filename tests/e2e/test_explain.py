@@ -103,6 +103,14 @@ async def _run(lsp: LanguageClient, command: str, *arguments: Any) -> Any:
     )
 
 
+async def _markdown(lsp: LanguageClient, command: str, *arguments: Any) -> str:
+    """Run an explain command; its result must be ``{"kind": "markdown", "markdown": str}``."""
+    result = await _run(lsp, command, *arguments)
+    assert set(result) == {"kind", "markdown"} and result["kind"] == "markdown", result
+    assert isinstance(result["markdown"], str)
+    return str(result["markdown"])
+
+
 def _explain_args(position: types.Position, uri: str = URI) -> dict[str, Any]:
     at = {"line": position.line, "character": position.character}
     return {"textDocument": {"uri": uri}, "position": at}
@@ -196,7 +204,7 @@ async def test_explain_returns_markdown_and_the_prompt_holds_the_code_and_its_de
     scripted_openai.script(replies.text(ANSWER))
     async with grove_client(_options(scripted_openai.base_url), root_uri=tmp_path.as_uri()) as lsp:
         open_document(lsp, uri, "python", text)
-        result = await _run(
+        result = await _markdown(
             lsp, "grove.explain", _explain_args(types.Position(line=13, character=12), uri)
         )
         messages = list(lsp.messages)
@@ -221,7 +229,7 @@ async def test_diagnostic_prompt_holds_the_diagnostic_and_its_neighbourhood(
     scripted_openai.script(replies.text("`totl` is undefined.\n\n**Likely cause**: a typo."))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explainDiagnostic", _diagnostic_args(TYPO))
+        result = await _markdown(lsp, "grove.explainDiagnostic", _diagnostic_args(TYPO))
         actions = await _actions(lsp, IN_AREA, diagnostics=[TYPO])
     assert result.startswith("`totl` is undefined.")
     prompt = _user_prompt(scripted_openai)
@@ -241,7 +249,7 @@ async def test_progress_streams_the_text_while_the_model_writes(
     scripted_openai.script(replies.text(long_answer, chunk_size=8))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        result = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
         reports = dict(lsp.progress_reports)
     assert result == long_answer
     (events,) = reports.values()
@@ -265,7 +273,7 @@ async def test_a_streaming_client_gets_the_whole_text_so_far_under_its_token(
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         _collect_stream(lsp, streamed)
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explain", {**_explain_args(IN_AREA), "stream": "t-1"})
+        result = await _markdown(lsp, "grove.explain", {**_explain_args(IN_AREA), "stream": "t-1"})
     assert result == long_answer
     assert len(streamed) >= 3, "the text is streamed several times while the model writes"
     assert {item.token for item in streamed} == {"t-1"}
@@ -280,7 +288,7 @@ async def test_no_stream_token_no_stream_notifications(scripted_openai: Scripted
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         _collect_stream(lsp, streamed)
         open_document(lsp, URI, "python", SOURCE)
-        await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
     assert streamed == []
 
 
@@ -291,7 +299,7 @@ async def test_a_bad_stream_token_is_invalid_params_and_nothing_is_sent(
         open_document(lsp, URI, "python", SOURCE)
         for bad in (7, "", "x" * 201):
             with pytest.raises(Exception, match="stream"):
-                await _run(lsp, "grove.explain", {**_explain_args(IN_AREA), "stream": bad})
+                await _markdown(lsp, "grove.explain", {**_explain_args(IN_AREA), "stream": bad})
     assert scripted_openai.requests == []
 
 
@@ -305,7 +313,7 @@ async def test_model_markdown_is_sanitised(scripted_openai: ScriptedOpenAI) -> N
     scripted_openai.script(replies.text(hostile))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        result = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
     assert result.startswith("It computes an area.\n\n")
     for bad in (
         "\u202e",
@@ -325,12 +333,14 @@ async def test_asking_twice_is_answered_from_the_cache(scripted_openai: Scripted
     scripted_openai.script(replies.text(ANSWER))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        first = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        first = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
         # Elsewhere in the same method: the same code, so the same explanation.
-        second = await _run(
+        second = await _markdown(
             lsp, "grove.explain", _explain_args(types.Position(line=9, character=9))
         )
-        other = await _run(lsp, "grove.explain", _explain_args(types.Position(line=4, character=9)))
+        other = await _markdown(
+            lsp, "grove.explain", _explain_args(types.Position(line=4, character=9))
+        )
     assert first == second == ANSWER
     assert len(scripted_openai.requests) == 2  # the second method call used the cache
     assert other != "" and "def clamp" in _user_prompt(scripted_openai)
@@ -350,7 +360,7 @@ async def test_a_valid_fix_is_offered_as_a_quick_fix_with_its_edit(
 
         open_document(lsp, URI, "python", SOURCE, version=4)
         before = await _actions(lsp, IN_AREA, diagnostics=[TYPO])
-        result = await _run(lsp, "grove.explainDiagnostic", _diagnostic_args(TYPO))
+        result = await _markdown(lsp, "grove.explainDiagnostic", _diagnostic_args(TYPO))
         after = await _actions(lsp, IN_AREA, diagnostics=[TYPO])
         # After an edit the fix is withdrawn until it is validated again.
         lsp.text_document_did_change(
@@ -405,7 +415,7 @@ async def test_an_invalid_fix_is_explained_but_not_offered(
     scripted_openai.script(replies.text(f"A typo.\n\n```fix\n{block}```\n"))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explainDiagnostic", _diagnostic_args(TYPO))
+        result = await _markdown(lsp, "grove.explainDiagnostic", _diagnostic_args(TYPO))
         actions = await _actions(lsp, IN_AREA, diagnostics=[TYPO])
     assert result.startswith("A typo.")
     assert "does not offer this fix" in result and reason in result
@@ -425,7 +435,7 @@ async def test_a_code_action_run_opens_a_markdown_document_unless_the_client_str
         (argument,) = action.command.arguments
         if stream is not None:
             argument = {**argument, "stream": stream}
-        result = await _run(lsp, action.command.command, argument)
+        result = await _markdown(lsp, action.command.command, argument)
         shown = list(lsp.shown_documents)
     assert result == ANSWER
     if stream is not None:
@@ -441,7 +451,7 @@ async def test_message_delivery_shows_the_summary(scripted_openai: ScriptedOpenA
     scripted_openai.script(replies.text(ANSWER))
     async with grove_client(_options(scripted_openai.base_url, show="message")) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
         messages = [m.message for m in lsp.messages]
         shown = list(lsp.shown_documents)
     assert messages == ["Grove: area computes the scaled area of a circle."]
@@ -461,7 +471,7 @@ async def test_a_huge_selection_is_cut_to_the_budget_with_a_note(
             # past the end of the file: clamped
             "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9000, "character": 0}},
         }
-        result = await _run(lsp, "grove.explain", whole)
+        result = await _markdown(lsp, "grove.explain", whole)
     prompt = _user_prompt(scripted_openai)
     assert "value_0 = compute(0) * 0" in prompt
     assert "value_5999" not in prompt
@@ -475,9 +485,8 @@ async def test_a_huge_selection_is_cut_to_the_budget_with_a_note(
     [
         (".env", "dotenv", "API_KEY=sk-secret\n", (0, 2), "secret file"),
         ("blob.py", "python", "x = 1\x00\x00\x01\x02\n", (0, 1), "binary"),
-        ("blank.py", "python", "x = 1\n\n\ny = 2\n", (1, 0), "Nothing to explain here"),
     ],
-    ids=["secret", "binary", "blank-line"],
+    ids=["secret", "binary"],
 )
 async def test_bad_input_is_refused_and_nothing_is_sent(
     scripted_openai: ScriptedOpenAI,
@@ -492,7 +501,35 @@ async def test_bad_input_is_refused_and_nothing_is_sent(
     async with grove_client(_options(scripted_openai.base_url), root_uri=tmp_path.as_uri()) as lsp:
         open_document(lsp, uri, language, text)
         with pytest.raises(Exception, match=fragment):
-            await _run(lsp, "grove.explain", _explain_args(types.Position(*position), uri))
+            await _markdown(lsp, "grove.explain", _explain_args(types.Position(*position), uri))
+    assert scripted_openai.requests == []
+
+
+async def test_nothing_to_explain_is_a_message_and_nothing_is_sent(
+    scripted_openai: ScriptedOpenAI, tmp_path: Path
+) -> None:
+    uri = (tmp_path / "blank.py").as_uri()
+    async with grove_client(_options(scripted_openai.base_url), root_uri=tmp_path.as_uri()) as lsp:
+        open_document(lsp, uri, "python", "x = 1\n\n\ny = 2\n")
+        result = await _run(lsp, "grove.explain", _explain_args(types.Position(1, 0), uri))
+        streamed = await _run(
+            lsp, "grove.explain", {**_explain_args(types.Position(1, 0), uri), "stream": "t-2"}
+        )
+        # What the plugins send when no diagnostic is under the cursor.
+        no_diagnostic = await _run(
+            lsp,
+            "grove.explainDiagnostic",
+            {**_explain_args(types.Position(1, 0), uri), "diagnostic": None, "stream": "t-3"},
+        )
+        messages = list(lsp.messages)
+    assert result == streamed
+    assert set(result) == {"kind", "message"} and result["kind"] == "message"
+    assert result["message"].startswith("Nothing to explain here: select some code")
+    assert no_diagnostic == {
+        "kind": "message",
+        "message": "No diagnostic to explain: put the cursor on a diagnostic.",
+    }
+    assert messages == [], "the result is the answer: no window/showMessage besides"
     assert scripted_openai.requests == []
 
 
@@ -504,7 +541,7 @@ async def test_an_ignored_file_is_refused(scripted_openai: ScriptedOpenAI, tmp_p
         open_document(lsp, uri, "python", SOURCE)
         assert await _explain_actions(lsp, IN_AREA, uri=uri) == []
         with pytest.raises(Exception, match=r"excluded by \.gitignore"):
-            await _run(lsp, "grove.explain", _explain_args(IN_AREA, uri))
+            await _markdown(lsp, "grove.explain", _explain_args(IN_AREA, uri))
     assert scripted_openai.requests == []
 
 
@@ -517,11 +554,11 @@ async def test_an_endpoint_failure_is_one_clear_error_and_nothing_is_shown(
         (action,) = await _explain_actions(lsp, IN_AREA)
         assert action.command is not None
         with pytest.raises(Exception, match="could not get an explanation"):
-            await _run(lsp, action.command.command, *(action.command.arguments or []))
+            await _markdown(lsp, action.command.command, *(action.command.arguments or []))
         shown = list(lsp.shown_documents)
         reports = dict(lsp.progress_reports)
         scripted_openai.script(replies.text(ANSWER))
-        again = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        again = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
     assert shown == []
     (events, *_) = reports.values()
     assert isinstance(events[-1], types.WorkDoneProgressEnd) and events[-1].message == "failed"
@@ -538,7 +575,7 @@ async def test_a_job_waits_for_a_slow_model_longer_than_a_completion_would(
     scripted_openai.script(replies.stall_before_headers(1.5, content=ANSWER))
     async with grove_client(options) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        result = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
     assert result == ANSWER
 
 
@@ -551,7 +588,7 @@ async def test_a_job_gives_up_after_its_own_timeout_with_one_clear_error(
     async with grove_client(options) as lsp:
         open_document(lsp, URI, "python", SOURCE)
         with pytest.raises(Exception, match="did not answer in time"):
-            await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+            await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
 
 
 async def test_cancelling_mid_stream_closes_the_upstream_request(
@@ -576,7 +613,7 @@ async def test_cancelling_mid_stream_closes_the_upstream_request(
         request = scripted_openai.requests[0]
         assert await asyncio.to_thread(request.wait_finished, 5.0)
         scripted_openai.script(replies.text(ANSWER))
-        again = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        again = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
         reports = list(lsp.progress_reports.values())
     assert request.client_disconnected and not request.completed
     assert isinstance(reports[0][-1], types.WorkDoneProgressEnd)
@@ -589,7 +626,7 @@ async def test_an_answer_cut_at_the_token_limit_says_so(scripted_openai: Scripte
     scripted_openai.script(replies.text("`area` computes the area of", finish_reason="length"))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, URI, "python", SOURCE)
-        result = await _run(lsp, "grove.explain", _explain_args(IN_AREA))
+        result = await _markdown(lsp, "grove.explain", _explain_args(IN_AREA))
     assert result.startswith("`area` computes the area of")
     assert "cut off before it finished" in result
 
@@ -608,7 +645,7 @@ async def test_a_diagnostic_over_the_whole_file_sends_only_its_first_lines(
     scripted_openai.script(replies.text("The module is long."))
     async with grove_client(_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, uri, "python", text)
-        result = await _run(lsp, "grove.explainDiagnostic", _diagnostic_args(whole, uri))
+        result = await _markdown(lsp, "grove.explainDiagnostic", _diagnostic_args(whole, uri))
     prompt = _user_prompt(scripted_openai)
     assert result == "The module is long."
     assert "x_39 = 39" in prompt and "x_60 = 60" not in prompt

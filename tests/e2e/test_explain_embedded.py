@@ -30,8 +30,10 @@ async def test_the_embedded_model_explains_a_function_with_progress() -> None:
         )
         reports = list(lsp.progress_reports.values())
     assert status["embedded"] is True and status["lastError"] is None
-    assert isinstance(result, str) and result.strip()
-    assert result == sanitize_markdown(result)  # what reached the client is already clean
+    assert result["kind"] == "markdown" and set(result) == {"kind", "markdown"}
+    markdown = result["markdown"]
+    assert isinstance(markdown, str) and markdown.strip()
+    assert markdown == sanitize_markdown(markdown)  # what reached the client is already clean
     assert again == result
     assert status["requests"] == 1  # the second answer came from the cache
     first = reports[0]

@@ -15,11 +15,11 @@ scripted OpenAI server:
 
 Each cell asserts that no POST reached the endpoint and that the user got the reason sentence
 ("Grove does not send NAME to a model: ..."): on stderr for the CLI (non-zero exit, nothing on
-stdout); as an error response or a ``window/showMessage`` for commands and code actions; as
-exactly one ``window/showMessage`` per opened document, however many requests, for completions
-(for a broken ignore file: the one message naming it, per root). The speculative path only has
-to send nothing. Positive controls run every entry point on an
-allowed file of the same workspace and prove each one does send a request.
+stdout); as an error response, a ``message`` result or a ``window/showMessage`` for commands and
+code actions; as exactly one ``window/showMessage`` per opened document, however many requests,
+for completions (for a broken ignore file: the one message naming it, per root). The speculative
+path only has to send nothing. Positive controls run every entry point on an allowed file of the
+same workspace and prove each one does send a request.
 
 One server per reason runs all the LSP cells; the failures of one reason are collected and
 reported together, each naming its entry point.
@@ -207,9 +207,12 @@ def reopen(lsp: LanguageClient, uri: str, text: str, first: bool = False) -> Non
     open_document(lsp, uri, "python", text)
 
 
-async def inline_completions(lsp: LanguageClient, uri: str) -> list[Any]:
-    """Three inline completion requests at the same place (as typing pauses do)."""
-    return [await inline_at(lsp, uri, COMPLETE_AT.line, COMPLETE_AT.character) for _ in range(3)]
+async def inline_completions(lsp: LanguageClient, uri: str, *, invoked: bool = False) -> list[Any]:
+    """Three inline completion requests at the same place (as typing pauses, or cycling, do)."""
+    trigger = types.InlineCompletionTriggerKind
+    kind = trigger.Invoked if invoked else trigger.Automatic
+    line, character = COMPLETE_AT.line, COMPLETE_AT.character
+    return [await inline_at(lsp, uri, line, character, kind) for _ in range(3)]
 
 
 async def fallback_completions(lsp: LanguageClient, uri: str) -> list[Any]:
@@ -279,6 +282,15 @@ def notices(lsp: LanguageClient, since: int, sentence: str) -> list[str]:
     return [m.message for m in lsp.messages[since:] if sentence in m.message]
 
 
+def said_in_result(outcome: Any, sentence: str) -> bool:
+    """Whether a command answered a ``message`` result carrying ``sentence``."""
+    return (
+        isinstance(outcome, dict)
+        and outcome.get("kind") == "message"
+        and sentence in str(outcome.get("message"))
+    )
+
+
 def told_once(lsp: LanguageClient, reason: Reason, since: int, entry: str) -> list[str]:
     """Problems unless exactly one message since the document was opened gave the reason."""
     start = 0 if reason.per_root else since
@@ -311,13 +323,16 @@ class Table:
         sent = len(self.endpoint.completion_requests) - sent_before
         if sent:
             self.failures.append(f"{entry}: {sent} request(s) reached the endpoint")
-        told = (error is not None and self.sentence in error) or notices(
-            self.lsp, shown_before, self.sentence
+        told = (
+            (error is not None and self.sentence in error)
+            or said_in_result(outcome, self.sentence)
+            or notices(self.lsp, shown_before, self.sentence)
         )
         if tell and not told:
             got = f"error {error!r}" if error is not None else f"result {outcome!r}"
             self.failures.append(
-                f"{entry}: no error or showMessage with {self.sentence!r} ({got[:300]})"
+                f"{entry}: no error, message result or showMessage with {self.sentence!r} "
+                f"({got[:300]})"
             )
         return outcome
 
@@ -349,6 +364,16 @@ async def test_lsp_entry_points_send_nothing_for_a_refused_document(
         if not all(r is not None and not r.items for r in results or []):
             failures.append(f"inline completion: suggestions {results!r}")
         failures += told_once(lsp, reason, shown, "inline completion")
+
+        # Explicit requests (Invoked: several candidates), on a freshly opened document.
+        reopen(lsp, uri, reason.text)
+        shown = len(lsp.messages)
+        results = await table.cell(
+            "inline completion (invoked)", inline_completions(lsp, uri, invoked=True), tell=False
+        )
+        if not all(r is not None and not r.items for r in results or []):
+            failures.append(f"inline completion (invoked): suggestions {results!r}")
+        failures += told_once(lsp, reason, shown, "inline completion (invoked)")
 
         # The textDocument/completion fallback, on a freshly opened document.
         reopen(lsp, uri, reason.text)
@@ -434,6 +459,8 @@ async def test_lsp_entry_points_do_send_for_an_allowed_document(
         accept_edits(lsp)
         reopen(lsp, uri, SOURCE, first=True)
         await cell("inline completion", inline_completions(lsp, uri))
+        reopen(lsp, uri, SOURCE)
+        await cell("inline completion (invoked)", inline_completions(lsp, uri, invoked=True))
         reopen(lsp, uri, SOURCE)
         await cell("completion fallback", fallback_completions(lsp, uri))
         reopen(lsp, uri, SOURCE)

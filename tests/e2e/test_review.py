@@ -156,6 +156,13 @@ async def command(lsp: LanguageClient, name: str, *arguments: Any) -> Any:
     )
 
 
+async def review(lsp: LanguageClient, *arguments: Any) -> tuple[str, dict[str, Any]]:
+    """Run ``grove.review``: its result is a ``message`` (the summary) with the counts in data."""
+    result = await command(lsp, "grove.review", *arguments)
+    assert set(result) == {"kind", "message", "data"} and result["kind"] == "message", result
+    return result["message"], result["data"]
+
+
 def span(diagnostic: types.Diagnostic) -> tuple[int, int, int, int]:
     r = diagnostic.range
     return (r.start.line, r.start.character, r.end.line, r.end.character)
@@ -234,15 +241,15 @@ async def test_one_line_edit_rereviews_exactly_one_unit_and_findings_follow_edit
         bug_row = line_of("return a / b") + 3
         await until(lsp, lambda: any(span(d)[0] == bug_row for d in lsp.diagnostics.get(URI, [])))
         save(lsp)
-        status = await command(lsp, "grove.review", URI)
+        text, counts = await review(lsp, URI)
         moved = {d.code: span(d) for d in lsp.diagnostics[URI]}
 
         # fixing the quoted line removes its finding at once (before any review)
         replace_line(lsp, URI, 4, bug_row, "    return a / b", "    return a / b if b else 0")
         await until(lsp, lambda: all(d.code != "bug" for d in lsp.diagnostics.get(URI, [])))
     assert len(reviews(scripted_openai)) == 5
-    assert status["requested"] == 0 and status["cached"] == 4 and status["findings"] == 3
-    assert status["text"] == "3 findings in review_me.py (4 units: 0 reviewed, 4 unchanged)."
+    assert counts["requested"] == 0 and counts["cached"] == 4 and counts["findings"] == 3
+    assert text == "3 findings in review_me.py (4 units: 0 reviewed, 4 unchanged)."
     load_row = line_of("with open(path) as handle:") + 3
     assert moved == {
         "bug": (bug_row, 4, bug_row, 16),
@@ -324,7 +331,7 @@ async def test_bad_model_output_is_never_published_and_never_crashes(
     )
     async with grove_client(options(scripted_openai.base_url)) as lsp:
         open_document(lsp, uri, "python", text)
-        summary = await command(lsp, "grove.review", {"textDocument": {"uri": uri}})
+        _, summary = await review(lsp, {"textDocument": {"uri": uri}})
         published = list(lsp.diagnostics.get(uri, []))
         status = await command(lsp, "grove.status")
     # "twice": one of the two identical findings; everything else is dropped or failed
@@ -364,7 +371,7 @@ async def test_pull_mode_reports_with_result_ids_and_refreshes(
         open_document(lsp, URI, "python", SOURCE)
         params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=URI))
         empty = await lsp.text_document_diagnostic_async(params)
-        summary = await command(lsp, "grove.review", URI)
+        _, summary = await review(lsp, URI)
         await command(lsp, "grove.status")  # the refresh request was sent before this answer
         refreshes = lsp.diagnostic_refresh_count
         report = await lsp.text_document_diagnostic_async(params)
@@ -541,13 +548,13 @@ async def test_secret_ignored_generated_and_minified_files_are_never_reviewed(
                 lsp, path.as_uri(), "plaintext" if name.endswith(".txt") else language, text
             )
             save(lsp, path.as_uri())
-            results[name] = await command(lsp, "grove.review", path.as_uri())
+            results[name] = await review(lsp, path.as_uri())
     assert scripted_openai.completion_requests == []
-    assert all(result["skipped"] for result in results.values()), results
-    assert "secret" in results["secrets.py"]["skipped"]
-    assert "excluded" in results["build/out.py"]["skipped"]
-    assert "generated" in results["gen.py"]["skipped"]
-    assert "minified" in results["app.js"]["skipped"]
+    assert all(text == data["skipped"] for text, data in results.values()), results
+    assert "secret" in results["secrets.py"][0]
+    assert "excluded" in results["build/out.py"][0]
+    assert "generated" in results["gen.py"][0]
+    assert "minified" in results["app.js"][0]
 
 
 async def test_huge_files_are_refused_before_any_request(scripted_openai: ScriptedOpenAI) -> None:
@@ -585,7 +592,7 @@ async def test_reviews_wait_while_a_completion_is_in_flight(
         open_document(lsp, typing, "python", "def f(a, b):\n    total = \n")
         completion = asyncio.ensure_future(inline_at(lsp, typing, 1, 12))
         await asyncio.wait_for(asyncio.to_thread(scripted_openai.wait_for_requests, 1, 10), WAIT_S)
-        summary = await command(lsp, "grove.review", URI)
+        _, summary = await review(lsp, URI)
         await completion
     assert summary["requested"] == 4
     assert overlaps == []

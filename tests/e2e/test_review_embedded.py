@@ -33,9 +33,11 @@ async def test_embedded_review_publishes_only_findings_anchored_on_real_lines() 
             types.ExecuteCommandParams(command="grove.status")
         )
     assert status["embedded"] is True
-    assert summary["units"] == 2 and summary["requested"] == 2
-    assert summary["failed"] == 0, status["reviewLastError"]
-    assert summary["findings"] == len(published)
+    assert summary["kind"] == "message"
+    counts = summary["data"]
+    assert counts["units"] == 2 and counts["requested"] == 2
+    assert counts["failed"] == 0, status["reviewLastError"]
+    assert counts["findings"] == len(published)
     for diagnostic in published:
         start, end = diagnostic.range.start, diagnostic.range.end
         line = lines[start.line]

@@ -304,6 +304,39 @@ def test_accept_word_and_line(
     assert result["accepted"] == 0, "a partial accept does not run the item's command"
 
 
+@pytest.mark.parametrize("ghost_text", ["native", "extmark"])
+def test_cycle_key_shows_another_candidate_and_tab_accepts_it(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI, ghost_text: str
+) -> None:
+    """One automatic suggestion; the cycle key asks explicitly and shows the second candidate."""
+    case, first = python_case(tmp_path)
+    second, third = "n - 2) + fibonacci(n - 1)", "n - 1) + fibonacci(n - 3)"
+    scripted_openai.script(*(replies.text(t + "\n") for t in (first, second, third)))
+    scripted_openai.default = replies.text(first + "\n")
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "cycle",
+        base_url=scripted_openai.base_url,
+        case=case,
+        setup={"ghost_text": ghost_text},
+    )
+    assert result["renderer"] == ghost_text
+    assert [m["virt_text"] for m in result["first"]] == [first]
+    [mark] = result["second"]
+    # Neovim's own renderer adds the position among the candidates.
+    assert mark["virt_text"] == (second + " (2/3)" if ghost_text == "native" else second)
+    assert (mark["row"], mark["col"]) == (case["line"] - 1, case["col"])
+    row = case["line"] - 1
+    assert result["lines"][row] == result["before"][row] + second
+    assert result["accepted"] == 1, "the second candidate carries its own grove.accepted command"
+    bodies = [r.body for r in scripted_openai.completion_requests]
+    assert [b["temperature"] for b in bodies] == [0.0, 0.7, 0.7]
+    # The scripted endpoint answers one choice whatever ``n`` says: Grove asks once with ``n``,
+    # then one sample at a time.
+    assert [b.get("n") for b in bodies] == [None, 2, None]
+
+
 def test_tab_without_suggestion_falls_through(
     nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
 ) -> None:
@@ -425,6 +458,142 @@ def test_explain_code_action_uses_the_streaming_float(
     assert result["new_buffers"] == 1, "only the float's buffer: no Markdown document was opened"
     [request] = scripted_openai.requests
     assert "def area" in json.dumps(request.body)
+
+
+CHOICE_CASES = Path(__file__).resolve().parent / "diagnostic_choice.json"
+
+
+def test_the_diagnostic_to_explain_is_chosen_by_the_shared_rule(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    """The cases the VS Code tests run too: both plugins pick the same diagnostic."""
+    cases = json.loads(CHOICE_CASES.read_text("utf-8"))["cases"]
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "diagnostic_choice",
+        base_url=scripted_openai.base_url,
+        case={"cases_file": str(CHOICE_CASES)},
+    )
+    picked = {p["name"]: p["picked"] for p in result["picked"]}
+    expected = {c["name"]: {"listed": c["expected"], "reversed": c["expected"]} for c in cases}
+    assert picked == expected
+
+
+DIAGNOSTIC_SOURCE = """\
+def label(name: str) -> str:
+    prefix = "→"
+    return prefix + "→" + naem
+"""
+
+
+def test_explain_diagnostic_sends_the_narrowest_of_two_sources_at_the_cursor(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    answer = "`naem` is a typo for `name`."
+    scripted_openai.default = replies.text(answer)
+    path = tmp_path / "label.py"
+    path.write_text(DIAGNOSTIC_SOURCE, "utf-8")
+    line = DIAGNOSTIC_SOURCE.splitlines()[2]
+    start = line.index("naem")
+    start_byte, end_byte = len(line[:start].encode()), len(line[: start + 4].encode())
+    diagnostics = [
+        # A linter (no LSP data): the whole line, an error.
+        {
+            "source": "ruff",
+            "severity": 1,
+            "message": "line too clever",
+            "code": "X1",
+            "range": [2, 0, 2, len(line.encode())],
+        },
+        # Another language server: the name only, a warning; its own range is in its encoding.
+        {
+            "source": "pyright",
+            "severity": 2,
+            "message": '"naem" is not defined',
+            "code": "reportUndefinedVariable",
+            "range": [2, start_byte, 2, end_byte],
+            "user_data": {
+                "lsp": {
+                    "message": '"naem" is not defined',
+                    "severity": 2,
+                    "source": "pyright",
+                    "code": "reportUndefinedVariable",
+                    "range": {
+                        "start": {"line": 2, "character": 99},
+                        "end": {"line": 2, "character": 99},
+                    },
+                }
+            },
+        },
+    ]
+    case = {"file": str(path), "line": 3, "col": start_byte + 1, "diagnostics": diagnostics}
+    result = run_scenario(
+        nvim, tmp_path, "explain_diagnostic", base_url=scripted_openai.base_url, case=case
+    )
+    [sent] = result["sent"]
+    assert sent["command"] == "grove.explainDiagnostic"
+    diagnostic = sent["arguments"][0]["diagnostic"]
+    encoding = {"utf-8": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}[result["encoding"]]
+    unit = 1 if encoding == "utf-8" else (2 if encoding == "utf-16-le" else 4)
+
+    def column(characters: int) -> int:
+        return len(line[:characters].encode(encoding)) // unit
+
+    assert diagnostic == {
+        "message": '"naem" is not defined',
+        "severity": 2,
+        "source": "pyright",
+        "code": "reportUndefinedVariable",
+        "range": {
+            "start": {"line": 2, "character": column(start)},
+            "end": {"line": 2, "character": column(start + 4)},
+        },
+    }
+    assert result["float"] == ["# Diagnostic", "", answer]
+    [request] = scripted_openai.requests
+    assert '\\"naem\\" is not defined' in json.dumps(request.body)
+
+
+RESULTS_SOURCE = """\
+RATE = 2
+
+
+def area(radius: float) -> float:
+    return 3.14159 * radius * radius * RATE
+"""
+
+
+def test_command_results_of_each_kind_are_shown_by_one_reader(
+    nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
+) -> None:
+    scripted_openai.default = replies.text(json.dumps({"findings": []}))
+    path = tmp_path / "results.py"
+    path.write_text(RESULTS_SOURCE, "utf-8")
+    result = run_scenario(
+        nvim,
+        tmp_path,
+        "results",
+        base_url=scripted_openai.base_url,
+        case={"file": str(path), "blank_line": 1},
+    )
+    messages = [(m["msg"], m["level"]) for m in result["_messages"]]
+    info, warn = 2, 3  # vim.log.levels
+    assert (
+        "Grove: No function, method or class (that parses) at line 1: "
+        "put the cursor on a definition.",
+        info,
+    ) in messages
+    [review] = [m for m in messages if "findings in results.py" in m[0]]
+    assert review[0].startswith("Grove: 0 findings in results.py (") and review[1] == info
+    assert result["floats_after_messages"] == 0, "a message result opens no float"
+    assert result["first_line"] == "# applied by the plugin", "only the edit not applied yet"
+    unknown = [m for m in messages if "returned a result this plugin does not know" in m[0]]
+    assert [level for _, level in unknown] == [warn, warn]
+    unknown = [m for m, _ in unknown]
+    assert all(m.startswith("Grove: grove.review returned") for m in unknown)
+    assert '"3 findings"' in unknown[0] and "changes" in unknown[1]
+    assert result["floats_at_end"] == 0
 
 
 def _pid_recording_command(pid_file: Path) -> list[str]:

@@ -8,13 +8,13 @@ subprocess that is given :attr:`ScriptedOpenAI.base_url`.
   parsed JSON body, and what happened while answering: chunks sent, client disconnected).
 * Replies come from a script queue consumed in order (:meth:`ScriptedOpenAI.script`), then an
   optional ``responder(request) -> Reply | None``, then the default reply.
-* Reply kinds (module-level factories): :func:`text`, :func:`slow`, :func:`stall_before_headers`,
-  :func:`stall_after_headers`, :func:`stall_mid_stream`, :func:`keepalive_only`,
-  :func:`status`, :func:`html_error`, :func:`garbage`, :func:`truncated_sse`, :func:`huge`,
-  :func:`repeat_line`, :func:`error_event`, :func:`disconnect`, :func:`models`.
-  ``text`` answers ``/completions``, ``/chat/completions`` and ``/fim/completions`` in the
-  right shape, as one JSON body or as SSE (split into several chunks, ``data: [DONE]``)
-  depending on the request's ``stream`` flag.
+* Reply kinds (module-level factories): :func:`text`, :func:`choices`, :func:`slow`,
+  :func:`stall_before_headers`, :func:`stall_after_headers`, :func:`stall_mid_stream`,
+  :func:`keepalive_only`, :func:`status`, :func:`html_error`, :func:`garbage`,
+  :func:`truncated_sse`, :func:`huge`, :func:`repeat_line`, :func:`error_event`,
+  :func:`disconnect`, :func:`models`. ``text`` answers ``/completions``,
+  ``/chat/completions`` and ``/fim/completions`` in the right shape, as one JSON body or as SSE
+  (split into several chunks, ``data: [DONE]``) depending on the request's ``stream`` flag.
 * Everything is bounded: stalls wait on an event that :meth:`ScriptedOpenAI.close` sets, open
   connections are shut down on close, and handler threads are joined.
 
@@ -47,6 +47,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "ScriptedOpenAI",
+    "choices",
     "disconnect",
     "error_event",
     "garbage",
@@ -89,6 +90,7 @@ class Reply:
     interval: float = 0.05
     size: int = 0
     model_ids: tuple[str, ...] = ()
+    contents: tuple[str, ...] = ()
 
 
 def text(
@@ -110,6 +112,15 @@ def text(
         usage=usage,
         as_sse=as_sse,
     )
+
+
+def choices(*contents: str, chunk_size: int = 3, as_sse: bool | None = None) -> Reply:
+    """An answer with one choice per content (as to ``n``), whatever the request asked for.
+
+    JSON or SSE as :func:`text`; streamed, the choices' chunks are interleaved (index 0, 1, ...,
+    0, 1, ...) as OpenAI does.
+    """
+    return Reply("choices", contents=contents, chunk_size=chunk_size, as_sse=as_sse)
 
 
 def slow(content: str, chunk_delay: float, *, chunk_size: int = 1) -> Reply:
@@ -341,12 +352,18 @@ class _Handler(BaseHTTPRequestHandler):
         return "scripted"
 
     def _stream_chunk(
-        self, route: str, model: str, piece: str | None, reason: str | None, first: bool = False
+        self,
+        route: str,
+        model: str,
+        piece: str | None,
+        reason: str | None,
+        first: bool = False,
+        index: int = 0,
     ) -> dict[str, Any]:
         if route == "completions":
             choice: dict[str, Any] = {
                 "text": piece or "",
-                "index": 0,
+                "index": index,
                 "logprobs": None,
                 "finish_reason": reason,
             }
@@ -355,7 +372,7 @@ class _Handler(BaseHTTPRequestHandler):
             delta: dict[str, Any] = {} if piece is None else {"content": piece}
             if first:
                 delta["role"] = "assistant"
-            choice = {"index": 0, "delta": delta, "finish_reason": reason}
+            choice = {"index": index, "delta": delta, "finish_reason": reason}
             kind = "chat.completion.chunk"
         return {
             "id": "scripted-1",
@@ -464,6 +481,8 @@ class _Handler(BaseHTTPRequestHandler):
             kind = "text"
         if kind == "text":
             self._text(record, route, reply.content, reply)
+        elif kind == "choices":
+            self._choices(record, route, reply)
         elif kind == "garbage":
             sse = record.stream if reply.as_sse is None else reply.as_sse
             if sse:
@@ -524,6 +543,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_text(record, route, self._pieces(content, reply.chunk_size), reply)
         else:
             self._json(200, self._whole(route, self._model(record), content, reply))
+
+    def _choices(self, record: RecordedRequest, route: str, reply: Reply) -> None:
+        model = self._model(record)
+        if not (record.stream if reply.as_sse is None else reply.as_sse):
+            whole = [self._whole(route, model, c, reply)["choices"][0] for c in reply.contents]
+            payload = self._whole(route, model, "", reply)
+            payload["choices"] = [{**c, "index": i} for i, c in enumerate(whole)]
+            self._json(200, payload)
+            return
+        self._begin_stream()
+        pieces = [list(self._pieces(c, reply.chunk_size)) for c in reply.contents]
+        if route != "completions":
+            for index in range(len(pieces)):
+                chunk = self._stream_chunk(route, model, "", None, first=True, index=index)
+                self._event(chunk, record)
+        for step in range(max((len(p) for p in pieces), default=0)):
+            for index, parts in enumerate(pieces):
+                if step < len(parts):
+                    chunk = self._stream_chunk(route, model, parts[step], None, index=index)
+                    self._event(chunk, record)
+        for index in range(len(pieces)):
+            chunk = self._stream_chunk(route, model, None, reply.finish_reason, index=index)
+            self._event(chunk, record)
+        self._end_stream(record)
 
     def _status(self, reply: Reply) -> None:
         body = reply.body

@@ -77,3 +77,20 @@ def test_typed_forward_only_for_insertions_at_the_cursor() -> None:
     assert not typed_forward(old, at, old[: at - 1] + old[at:])  # a deletion
     assert not typed_forward(old, at, "# note\n" + old)  # typed elsewhere
     assert not typed_forward(old, at, "# c\n" + old[:at] + "x" + old[at:])  # and elsewhere
+
+
+def test_candidates_stored_together_serve_the_first_and_any_typed_into() -> None:
+    cache = CompletionCache()
+    cache.store_many("a", TEXT, CURSOR, ["x * 2", "x + 1", "x * 2", ""], now=0.0)
+    assert cache.lookup("a", TEXT, CURSOR, now=1.0) == "x * 2"
+    assert cache.lookup_all("a", TEXT, CURSOR, now=1.0) == ["x * 2", "x + 1"]
+    typed = TEXT[:CURSOR] + "x +" + TEXT[CURSOR:]
+    assert cache.lookup("a", typed, CURSOR + 3, now=1.0) == " 1"
+    assert cache.lookup_all("a", typed, CURSOR + 3, now=1.0) == [" 1"]
+
+
+def test_a_new_suggestion_at_the_same_place_replaces_the_candidates() -> None:
+    cache = CompletionCache()
+    cache.store_many("a", TEXT, CURSOR, ["x * 2", "x + 1"], now=0.0)
+    cache.store("a", TEXT, CURSOR, "x - 3", now=1.0)
+    assert cache.lookup_all("a", TEXT, CURSOR, now=2.0) == ["x - 3"]

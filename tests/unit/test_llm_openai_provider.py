@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import pytest
 
@@ -25,8 +26,10 @@ from server.llm.provider import (
     NotConfigured,
     RateLimited,
 )
+from tests.fixtures.secrets.fake_secrets import FAKE
 from tests.support.scripted_openai import (
     ScriptedOpenAI,
+    choices,
     disconnect,
     error_event,
     garbage,
@@ -683,3 +686,101 @@ async def test_tokenize_llama_cpp_route_and_unsupported() -> None:
 
 async def test_tokenize_never_raises(make: MakeProvider, closed_port_url: str) -> None:
     assert await make(base_url=closed_port_url).tokenize("x") is None
+
+
+# --------------------------------------------------------------------------------------------
+# Several choices in one call (``n``)
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("mode", ["prefix", "chat"])
+async def test_several_choices_in_one_call(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider, mode: str, stream: bool
+) -> None:
+    answers = ("a + b\n", "a - b\n", "b + a\n")
+    if mode == "chat":
+        answers = tuple(f"Sure!\n```python\nreturn {a}```\nDone." for a in answers)
+    # Not streamed: a server that ignores ``stream`` and answers one JSON body.
+    scripted_openai.script(choices(*answers, chunk_size=2, as_sse=None if stream else False))
+    provider = make(mode)
+    request = replace(REQUEST, n=3, temperature=0.7)
+    result = await provider.complete(request)
+    [sent] = scripted_openai.completion_requests
+    assert sent.body["n"] == 3 and sent.body["temperature"] == 0.7
+    texts = [t.strip() for t in result.choices]
+    assert texts == ["a + b", "a - b", "b + a"]
+    assert result.text.strip() == "a + b"
+    assert provider.n_supported is True
+
+
+async def test_one_choice_is_not_asked_with_n(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider
+) -> None:
+    scripted_openai.script(text("a + b\n"))
+    result = await make().complete(REQUEST)
+    [sent] = scripted_openai.completion_requests
+    assert "n" not in sent.body
+    assert result.choices == ()
+
+
+async def test_an_endpoint_that_ignores_n_is_remembered(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider
+) -> None:
+    scripted_openai.script(text("a + b\n"), text("a - b\n"))
+    provider = make()
+    first = await provider.complete(replace(REQUEST, n=2))
+    second = await provider.complete(replace(REQUEST, n=2))
+    assert first.choices == ("a + b\n",)
+    assert provider.n_supported is False
+    assert second.choices == () and second.text == "a - b\n"
+    assert [r.body.get("n") for r in scripted_openai.completion_requests] == [2, None]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        status(400, body={"error": {"message": "n must be 1", "type": "invalid_request"}}),
+        # llama.cpp's server.
+        status(500, body={"error": {"message": "Only one completion choice is allowed"}}),
+    ],
+)
+async def test_an_endpoint_that_refuses_n_is_asked_for_one_choice(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider, refusal: object
+) -> None:
+    scripted_openai.script(refusal, text("a + b\n"), text("a - b\n"))  # type: ignore[arg-type]
+    provider = make()
+    result = await provider.complete(replace(REQUEST, n=2))
+    later = await provider.complete(replace(REQUEST, n=2))
+    assert (result.text, later.text) == ("a + b\n", "a - b\n")
+    assert provider.n_supported is False
+    assert [r.body.get("n") for r in scripted_openai.completion_requests] == [2, None, None]
+
+
+async def test_other_server_errors_with_n_are_not_retried(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider
+) -> None:
+    scripted_openai.script(status(500))
+    with pytest.raises(EndpointError):
+        await make().complete(replace(REQUEST, n=2))
+    assert len(scripted_openai.completion_requests) == 1
+
+
+async def test_each_choice_stops_on_its_own(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider
+) -> None:
+    scripted_openai.script(choices("one\nrest of one", "two, longer\nrest", chunk_size=1))
+    result = await make().complete(replace(REQUEST, n=2), lambda so_far: "\n" in so_far)
+    assert [t.split("\n")[0] for t in result.choices] == ["one", "two, longer"]
+    assert all("rest" not in t for t in result.choices)
+
+
+async def test_a_choice_repeating_a_redacted_secret_is_dropped(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider
+) -> None:
+    scripted_openai.script(choices("a + b\n", "REDACTED_SECRET_1\n"))
+    secret = f'password = "{FAKE["PASSWORD"]}"\n'
+    result = await make().complete(replace(REQUEST, prefix=secret + PREFIX, n=2))
+    [sent] = scripted_openai.completion_requests
+    assert FAKE["PASSWORD"] not in sent.body["prompt"]
+    assert "REDACTED_SECRET_1" in sent.body["prompt"]
+    assert result.choices == ("a + b\n", "")

@@ -130,29 +130,103 @@ export function withStreamToken(args: readonly unknown[], token: string): unknow
   return [{ ...first, stream: token }, ...rest];
 }
 
+/**
+ * A Grove command result, as the server builds it (server/command_results.py): an `edit` the
+ * editor already applied through `workspace/applyEdit` (`applied: true`) or one to apply, Markdown
+ * to show, or one message. `none` is a null result; `unexpected` anything else (shown as such).
+ */
 export type CommandResult =
+  | { kind: 'edit'; edit: unknown; applied: boolean }
+  | { kind: 'markdown'; markdown: string }
+  | { kind: 'message'; message: string }
   | { kind: 'none' }
-  | { kind: 'edit'; edit: unknown }
-  | { kind: 'markdown'; markdown: string };
+  | { kind: 'unexpected'; json: string };
 
-/** What to do with a command's result: apply a WorkspaceEdit, show Markdown, or nothing. */
-export function classifyResult(result: unknown, title: string): CommandResult {
-  if (result === null || result === undefined || result === '') {
+/** The one reader of Grove command results (`{kind: "edit" | "markdown" | "message", ...}`). */
+export function readResult(result: unknown): CommandResult {
+  if (result === null || result === undefined) {
     return { kind: 'none' };
   }
-  if (typeof result === 'string') {
-    return { kind: 'markdown', markdown: `# ${title}\n\n${result}` };
-  }
-  if (typeof result === 'object' && !Array.isArray(result)) {
-    const record = result as Record<string, unknown>;
-    if ('changes' in record || 'documentChanges' in record) {
-      return { kind: 'edit', edit: result };
+  if (isRecord(result)) {
+    if (result.kind === 'edit' && isRecord(result.edit) && typeof result.applied === 'boolean') {
+      return { kind: 'edit', edit: result.edit, applied: result.applied };
     }
-    for (const key of ['markdown', 'value', 'text']) {
-      if (typeof record[key] === 'string') {
-        return { kind: 'markdown', markdown: `# ${title}\n\n${record[key] as string}` };
+    if (result.kind === 'markdown' && typeof result.markdown === 'string') {
+      return { kind: 'markdown', markdown: result.markdown };
+    }
+    if (result.kind === 'message' && typeof result.message === 'string') {
+      return { kind: 'message', message: result.message };
+    }
+  }
+  return { kind: 'unexpected', json: JSON.stringify(result, null, 2) ?? String(result) };
+}
+
+/** A diagnostic as {@link pickDiagnostic} sees it (VS Code's, or LSP's: lower severity = worse). */
+export interface DiagnosticLike {
+  range: Range;
+  severity?: number;
+  source?: string;
+  message: string;
+}
+
+function before(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+/**
+ * The diagnostic "Explain this diagnostic" explains at `position` (the Neovim plugin applies the
+ * same rule, `diagnostic_at` in lua/grove/init.lua):
+ *
+ * 1. only diagnostics whose range contains the cursor (both ends included);
+ * 2. the narrowest range: fewest lines, then fewest characters from its start column to its end
+ *    column, counted in characters (code points) by `column`, so both editors measure alike;
+ * 3. then the most severe (error, warning, information, hint: the lower number; none: the most);
+ * 4. then Grove's own (source `grove`) before other sources;
+ * 5. then by source, then message (string order), so the choice never depends on list order.
+ *
+ * `column(line, character)` turns an editor column into a character count (identity for ASCII).
+ */
+export function pickDiagnostic<T extends DiagnosticLike>(
+  diagnostics: readonly T[],
+  position: Position,
+  column: (line: number, character: number) => number = (_line, character) => character,
+): T | undefined {
+  const width = (d: T): [number, number] => {
+    const { start, end } = d.range;
+    return [end.line - start.line, column(end.line, end.character) - column(start.line, start.character)];
+  };
+  const severity = (d: T): number => d.severity ?? 0;
+  const grove = (d: T): number => (d.source === 'grove' ? 0 : 1);
+  const text = (value: string | undefined): string => value ?? '';
+  const order = (a: T, b: T): number => {
+    const [aLines, aChars] = width(a);
+    const [bLines, bChars] = width(b);
+    const keys: [number, number][] = [
+      [aLines, bLines],
+      [aChars, bChars],
+      [severity(a), severity(b)],
+      [grove(a), grove(b)],
+    ];
+    for (const [x, y] of keys) {
+      if (x !== y) {
+        return x - y;
       }
     }
-  }
-  return { kind: 'markdown', markdown: `# ${title}\n\n\`\`\`json\n${JSON.stringify(result, null, 2)}\n\`\`\`` };
+    for (const [x, y] of [
+      [text(a.source), text(b.source)],
+      [a.message, b.message],
+    ]) {
+      if (x !== y) {
+        return x < y ? -1 : 1;
+      }
+    }
+    return 0;
+  };
+  const containing = diagnostics.filter((d) => !before(position, d.range.start) && !before(d.range.end, position));
+  return [...containing].sort(order)[0];
+}
+
+/** The number of characters (code points) in the first `utf16` UTF-16 units of `text`. */
+export function codePointColumn(text: string, utf16: number): number {
+  return [...text.slice(0, utf16)].length;
 }

@@ -38,15 +38,19 @@ function titled(title: string, body: string): string {
   return `# ${title}\n\n${body}`;
 }
 
-/** The document text for an explain command's result (classified by classifyResult). */
+/** The document text (heading included) for a command's result, as read by readResult. */
 export function resultContent(title: string, result: CommandResult): string {
   switch (result.kind) {
     case 'markdown':
-      return result.markdown;
+      return titled(title, result.markdown);
+    case 'message':
+      return titled(title, `_${result.message}_`);
     case 'edit':
       return titled(title, '_The server answered with an edit; it was applied._');
     case 'none':
       return titled(title, '_The server returned no explanation._');
+    case 'unexpected':
+      return titled(title, `**Unexpected result from the server:**\n\n\`\`\`json\n${result.json}\n\`\`\``);
   }
 }
 

@@ -20,27 +20,24 @@ import {
   STREAMED_COMMANDS,
   TITLES,
   type ServerCommandName,
-  classifyResult,
+  codePointColumn,
   commandArguments,
   isAdvertised,
   isServerArguments,
   notSupportedMessage,
+  pickDiagnostic,
+  readResult,
   withStreamToken,
 } from './commands';
 import { PROGRESS_NOTIFICATION, resultContent } from './explanationStream';
 import { GroveLanguageClient } from './groveClient';
-import { LANGUAGES } from './languages';
 import { ExplanationPanel } from './markdownPanel';
+import { DOCUMENT_SELECTOR, completionMiddleware, settingsForServer } from './perLanguage';
 import { RestartPolicy, gaveUpMessage } from './restartPolicy';
 import { INSTALL_COMMAND, type LookupResult, lookupServer } from './serverLookup';
-import { SECTION, serverSettings } from './settings';
+import { SECTION } from './settings';
 import { type StatusView, startingView, statusLines, statusView, stoppedView } from './status';
 
-
-const DOCUMENT_SELECTOR = LANGUAGES.flatMap((language) => [
-  { scheme: 'file', language },
-  { scheme: 'untitled', language },
-]);
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
@@ -180,17 +177,19 @@ async function startClient(): Promise<void> {
     outputChannel: output,
     traceOutputChannel: output,
     synchronize: { configurationSection: SECTION },
-    initializationOptions: () => serverSettings(vscode.workspace.getConfiguration(SECTION)),
+    initializationOptions: () => settingsForServer(vscode.workspace.getConfiguration(SECTION)),
     middleware: {
+      ...completionMiddleware,
       workspace: {
-        // Answer the server's workspace/configuration without the client-only keys.
+        // Answer the server's workspace/configuration without the client-only keys, with the
+        // per-language completion.enabled values folded in (see perLanguage.ts).
         configuration: async (params, token, next) => {
           const result = await next(params, token);
           if (!Array.isArray(result)) {
             return result;
           }
           return result.map((value: unknown, index: number) =>
-            params.items[index]?.section === SECTION ? serverSettings(value) : value,
+            params.items[index]?.section === SECTION ? settingsForServer(value) : value,
           );
         },
       },
@@ -258,16 +257,17 @@ async function stopClient(): Promise<void> {
 
 function editorContext(editor: vscode.TextEditor, running: LanguageClient) {
   const c2p = running.code2ProtocolConverter;
+  const document = editor.document;
   const position = editor.selection.active;
-  const diagnostics = vscode.languages
-    .getDiagnostics(editor.document.uri)
-    .filter((d) => d.range.contains(position))
-    .sort((a, b) => Number(b.source === 'grove') - Number(a.source === 'grove'));
+  // Columns in characters, as the Neovim plugin counts them (see pickDiagnostic).
+  const column = (line: number, character: number) =>
+    codePointColumn(line < document.lineCount ? document.lineAt(line).text : '', character);
+  const diagnostic = pickDiagnostic(vscode.languages.getDiagnostics(document.uri), position, column);
   return {
-    uri: c2p.asUri(editor.document.uri),
+    uri: c2p.asUri(document.uri),
     position: c2p.asPosition(position),
     selection: editor.selection.isEmpty ? undefined : c2p.asRange(editor.selection),
-    diagnostic: diagnostics[0] ? c2p.asDiagnostic(diagnostics[0]) : undefined,
+    diagnostic: diagnostic ? c2p.asDiagnostic(diagnostic) : undefined,
   };
 }
 
@@ -313,15 +313,21 @@ async function forward(command: ServerCommandName, invokedWith: readonly unknown
       { location: vscode.ProgressLocation.Window, title: `Grove: ${TITLES[command]}` },
       () => running.sendRequest('workspace/executeCommand', { command, arguments: args }),
     );
-    const action = classifyResult(result, TITLES[command]);
-    if (action.kind === 'edit') {
+    const action = readResult(result);
+    if (action.kind === 'edit' && !action.applied) {
+      // Only for a client without workspace/applyEdit: otherwise the server sent it that way.
       const edit = await running.protocol2CodeConverter.asWorkspaceEdit(action.edit as WorkspaceEdit);
       await vscode.workspace.applyEdit(edit);
     }
     if (explanation) {
       explanations.complete(explanation, resultContent(TITLES[command], action));
     } else if (action.kind === 'markdown') {
-      await explanations.showResult(TITLES[command], action.markdown);
+      await explanations.showResult(TITLES[command], resultContent(TITLES[command], action));
+    } else if (action.kind === 'message') {
+      void vscode.window.showInformationMessage(`Grove: ${action.message}`);
+    } else if (action.kind === 'unexpected') {
+      output.appendLine(`${command}: unexpected result ${action.json}`);
+      void vscode.window.showWarningMessage(`Grove: ${command} returned a result this extension does not know.`);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

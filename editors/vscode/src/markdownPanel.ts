@@ -34,10 +34,10 @@ export class ExplanationPanel implements vscode.Disposable {
     await vscode.commands.executeCommand('markdown.showPreviewToSide', this.uri(explanation));
   }
 
-  /** Preview a finished Markdown result (a command that does not stream). */
-  async showResult(title: string, markdown: string): Promise<void> {
+  /** Preview a finished result (a command that does not stream): `content` is the whole text. */
+  async showResult(title: string, content: string): Promise<void> {
     const shown = this.begin(title);
-    this.complete(shown, markdown);
+    this.complete(shown, content);
     await this.show(shown);
   }
 

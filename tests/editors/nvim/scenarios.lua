@@ -123,6 +123,34 @@ function S.ghost_and_accept(t, c)
   end, 'the server to hear of the acceptance (the item\'s command)').accepted
 end
 
+--- Ghost text appears; the next-suggestion key shows another candidate; <Tab> accepts that one.
+function S.cycle(t, c)
+  local buf = open(t, c.file)
+  local grove = require('grove')
+  t.result.renderer = grove.renderer()
+  local ns_name = t.result.renderer == 'native' and NATIVE_NS or GHOST_NS
+  local before = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  insert_at(t, c.line, c.col)
+  t.wait(20000, function()
+    return #ghost_marks(buf, ns_name) > 0
+  end, 'ghost text')
+  t.result.first = ghost_marks(buf, ns_name)
+  t.feed(c.cycle_key or '<M-]>')
+  t.result.second = t.wait(20000, function()
+    local marks = ghost_marks(buf, ns_name)
+    return #marks > 0 and marks[1].virt_text ~= t.result.first[1].virt_text and marks
+  end, 'another candidate after the cycle key')
+  t.feed('<Tab>')
+  t.wait(5000, function()
+    return not vim.deep_equal(vim.api.nvim_buf_get_lines(buf, 0, -1, false), before)
+  end, 'the candidate to be inserted')
+  t.result.before = before
+  t.result.lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  t.result.accepted = server_status(t, function(status)
+    return status.accepted > 0
+  end, 'the server to hear of the acceptance').accepted
+end
+
 --- <Tab> with no suggestion shown inserts a real tab (the mapping falls through).
 function S.tab_falls_through(t, c)
   local buf = open(t, c.file)
@@ -132,6 +160,69 @@ function S.tab_falls_through(t, c)
   t.result.visible = require('grove').visible(buf)
   t.feed('<Tab>')
   t.result.line = vim.api.nvim_buf_get_lines(buf, c.line - 1, c.line, true)[1]
+end
+
+--- The languageId Neovim announces each file with (no server: setup{ enable = false }).
+function S.language_ids(t, c)
+  local config = vim.lsp.config['grove']
+  t.result.filetypes = config.filetypes or vim.NIL
+  t.result.files = {}
+  for _, file in ipairs(c.files) do
+    vim.cmd.edit(vim.fn.fnameescape(file))
+    local buf = vim.api.nvim_get_current_buf()
+    local filetype = vim.bo[buf].filetype
+    t.result.files[#t.result.files + 1] = {
+      file = file,
+      filetype = filetype,
+      language_id = config.get_language_id(buf, filetype),
+    }
+  end
+end
+
+--- A buffer whose language is in completion.disabledLanguages: the server answers its inline
+--- completion requests with nothing and no ghost text shows; a buffer of another language (same
+--- server) still gets ghost text.
+function S.disabled_language(t, c)
+  local buf, client = open(t, c.disabled_file)
+  t.result.filetype = vim.bo[buf].filetype
+  t.result.language_id = client.get_language_id(buf, vim.bo[buf].filetype)
+  local answers = {}
+  local request = client.request
+  client.request = function(self, method, params, handler, ...)
+    if method == 'textDocument/inlineCompletion' then
+      local uri, inner = params.textDocument.uri, handler
+      handler = function(err, result, ...)
+        local items = type(result) == 'table' and (result.items or result) or {}
+        answers[#answers + 1] = { uri = uri, items = #items, error = err and err.message or vim.NIL }
+        if inner then
+          return inner(err, result, ...)
+        end
+      end
+    end
+    return request(self, method, params, handler, ...)
+  end
+  local ns_name = require('grove').renderer() == 'native' and NATIVE_NS or GHOST_NS
+  local disabled_uri = vim.uri_from_bufnr(buf)
+  insert_at(t, c.line, c.col)
+  t.feed('x')
+  t.wait(20000, function()
+    return #vim.tbl_filter(function(a)
+      return a.uri == disabled_uri
+    end, answers) >= 1
+  end, 'the server to answer inline completion in the disabled buffer')
+  t.result.disabled_marks = ghost_marks(buf, ns_name)
+  t.feed('<Esc>')
+  client.request = request
+  t.result.answers = answers
+
+  local other = open(t, c.file)
+  t.result.other_language_id = client.get_language_id(other, vim.bo[other].filetype)
+  insert_at(t, c.other_line, c.other_col)
+  t.wait(20000, function()
+    return #ghost_marks(other, ns_name) > 0
+  end, 'ghost text in the other buffer')
+  t.result.marks = ghost_marks(other, ns_name)
+  t.result.disabled_marks_after = ghost_marks(buf, ns_name)
 end
 
 --- The floating windows on screen.
@@ -378,6 +469,129 @@ function S.partial(t, c)
       line = grove.partial(text, 'line'),
     }
   end
+end
+
+--- Set `diagnostics` ({ source, severity, message, range = {l1, c1, l2, c2}, user_data? }, byte
+--- columns) in `buf`, one namespace per source, as separate producers would.
+local function set_diagnostics(buf, namespaces, diagnostics)
+  for _, ns in pairs(namespaces) do
+    vim.diagnostic.reset(ns, buf)
+  end
+  local by_source = {}
+  for _, d in ipairs(diagnostics) do
+    namespaces[d.source] = namespaces[d.source]
+      or vim.api.nvim_create_namespace('grove-test.' .. d.source)
+    by_source[d.source] = by_source[d.source] or {}
+    table.insert(by_source[d.source], {
+      lnum = d.range[1],
+      col = d.range[2],
+      end_lnum = d.range[3],
+      end_col = d.range[4],
+      severity = d.severity,
+      source = d.source,
+      message = d.message,
+      code = d.code,
+      user_data = d.user_data,
+    })
+  end
+  for source, list in pairs(by_source) do
+    vim.diagnostic.set(namespaces[source], buf, list)
+  end
+end
+
+--- The shared cases (tests/editors/diagnostic_choice.json, also run by the VS Code tests): the
+--- diagnostic require('grove').diagnostic_at picks in a buffer with those lines.
+function S.diagnostic_choice(t, c)
+  local data = vim.json.decode(table.concat(vim.fn.readfile(c.cases_file), '\n'))
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, data.lines)
+  -- The cases count characters (code points); Neovim's columns are bytes.
+  local function byte(line, char)
+    return vim.str_byteindex(data.lines[line + 1], 'utf-32', char, false)
+  end
+  local namespaces = {}
+  t.result.picked = {}
+  for _, case in ipairs(data.cases) do
+    local diagnostics = {}
+    for _, d in ipairs(case.diagnostics) do
+      local r = d.range
+      diagnostics[#diagnostics + 1] = {
+        source = d.source,
+        severity = d.severity,
+        message = d.message,
+        range = { r[1], byte(r[1], r[2]), r[3], byte(r[3], r[4]) },
+      }
+    end
+    local picked = {}
+    for _, order in ipairs({ 'listed', 'reversed' }) do
+      if order == 'reversed' then
+        diagnostics = vim.fn.reverse(diagnostics)
+      end
+      set_diagnostics(buf, namespaces, diagnostics)
+      local row = case.cursor[1]
+      local d = require('grove').diagnostic_at(buf, row, byte(row, case.cursor[2]))
+      picked[order] = d and d.message or vim.NIL
+    end
+    t.result.picked[#t.result.picked + 1] = { name = case.name, picked = picked }
+  end
+end
+
+--- :GroveExplainDiagnostic with two diagnostics from different sources at the cursor: what the
+--- plugin sends, and the float the result fills.
+function S.explain_diagnostic(t, c)
+  local buf, client = open(t, c.file)
+  t.result.encoding = client.offset_encoding
+  set_diagnostics(buf, {}, c.diagnostics)
+  vim.api.nvim_win_set_cursor(0, { c.line, c.col })
+  local sent = {}
+  local request = client.request
+  client.request = function(self, method, params, ...)
+    if method == 'workspace/executeCommand' then
+      sent[#sent + 1] = vim.deepcopy(params)
+    end
+    return request(self, method, params, ...)
+  end
+  vim.cmd('GroveExplainDiagnostic')
+  local float = require('grove.stream_float')
+  local win = t.wait(30000, function()
+    return next(float.views) == nil and floats()[1]
+  end, 'the finished explanation float')
+  client.request = request
+  t.result.float = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+  t.result.sent = sent
+end
+
+--- Results of each kind through require('grove').show_result: message results of real commands
+--- (a notification, no float), an edit the editor has not applied yet, and shapes it does not know.
+function S.results(t, c)
+  local buf, client = open(t, c.file)
+  local grove = require('grove')
+  vim.api.nvim_win_set_cursor(0, { c.blank_line, 0 })
+  vim.cmd('GroveDocstring')
+  wait_for_message(t, 20000, 'No function, method or class')
+  vim.cmd('GroveReview')
+  wait_for_message(t, 30000, 'findings in ')
+  t.result.floats_after_messages = #floats()
+  local uri = vim.uri_from_bufnr(buf)
+  local function insert(text)
+    local at = { line = 0, character = 0 }
+    return { changes = { [uri] = { { range = { start = at, ['end'] = at }, newText = text } } } }
+  end
+  grove.show_result('grove.generateDocstring', {
+    kind = 'edit',
+    edit = insert('# applied by the server\n'),
+    applied = true,
+  }, client, 'Docstring')
+  grove.show_result('grove.generateDocstring', {
+    kind = 'edit',
+    edit = insert('# applied by the plugin\n'),
+    applied = false,
+  }, client, 'Docstring')
+  t.result.first_line = vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1]
+  grove.show_result('grove.review', '3 findings', client, 'Review')
+  grove.show_result('grove.review', { changes = {} }, client, 'Review')
+  grove.show_result('grove.review', nil, client, 'Review')
+  t.result.floats_at_end = #floats()
 end
 
 return S

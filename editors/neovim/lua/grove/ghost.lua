@@ -1,7 +1,8 @@
 -- Grove's own ghost-text renderer (extmarks), for Neovim without vim.lsp.inline_completion
 -- (0.11) or when `ghost_text = 'extmark'`. It sends textDocument/inlineCompletion after a short
 -- debounce, cancels the request it supersedes, and shows the first item as inline virtual text
--- (first line) plus virtual lines (the rest).
+-- (first line) plus virtual lines (the rest). Cycling shows the other items; when an automatic
+-- answer holds only one, it asks again explicitly (triggerKind Invoked) for Grove's candidates.
 
 local M = {}
 
@@ -16,6 +17,7 @@ vim.api.nvim_set_hl(0, 'GroveGhostText', { link = 'Comment', default = true })
 ---@field request_id? integer
 ---@field items? table[]       lsp.InlineCompletionItem[] of the last answer
 ---@field index integer        the item shown (1-based)
+---@field invoked? boolean     the items answer an explicit request (all the candidates there are)
 ---@field shown? { srow: integer, scol: integer, erow: integer, ecol: integer, text: string }
 ---@field debounce_ms integer
 
@@ -138,8 +140,12 @@ local function render(bufnr, state)
 end
 
 --- Ask the server now (cancelling the request this one supersedes).
+--- An explicit request (`invoked`: triggerKind Invoked) gets several candidates from Grove;
+--- `index` is the one to show first (wrapped around; default 1).
 ---@param bufnr integer
-function M.request(bufnr)
+---@param invoked? boolean
+---@param index? integer
+function M.request(bufnr, invoked, index)
   local state = M.state[bufnr]
   if not state or bufnr ~= vim.api.nvim_get_current_buf() then
     return
@@ -150,7 +156,7 @@ function M.request(bufnr)
   end
   cancel_request(state)
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
-  params.context = { triggerKind = 2 } -- Automatic
+  params.context = { triggerKind = invoked and 1 or 2 } -- Invoked or Automatic
   local tick = vim.api.nvim_buf_get_changedtick(bufnr)
   local cursor = vim.api.nvim_win_get_cursor(0)
   local ok, id
@@ -180,7 +186,8 @@ function M.request(bufnr)
     end
     local items = result and (result.items or result) or {}
     state.items = items
-    state.index = 1
+    state.invoked = invoked or false
+    state.index = #items > 0 and ((index or 1) - 1) % #items + 1 or 1
     render(bufnr, state)
   end, bufnr)
   if ok then
@@ -299,7 +306,8 @@ function M.accept(bufnr, kind)
   return true
 end
 
---- Show another item of the last answer.
+--- Show another item of the last answer. An automatic request's answer holds one item: then
+--- ask again explicitly (Grove answers that with several candidates) and show the next one.
 ---@param bufnr integer
 ---@param count integer
 ---@return boolean
@@ -307,6 +315,10 @@ function M.cycle(bufnr, count)
   local state = M.state[bufnr]
   if not state or not state.items or #state.items == 0 then
     return false
+  end
+  if #state.items == 1 and not state.invoked then
+    M.request(bufnr, true, 1 + count)
+    return true
   end
   state.index = (state.index - 1 + count) % #state.items + 1
   render(bufnr, state)

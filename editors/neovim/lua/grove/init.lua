@@ -16,7 +16,7 @@ local NAME = 'grove'
 ---@class grove.Config
 ---@field cmd? string[]              server command (default from lsp/grove.lua: { 'grove', 'serve' })
 ---@field settings? table            the `grove` settings section (see the README's settings table)
----@field filetypes? string[]
+---@field filetypes? string[]        only these filetypes (default: every buffer with a filetype)
 ---@field root_markers? string[]
 ---@field lsp? vim.lsp.Config        any other vim.lsp.config fields (capabilities, detached, ...)
 ---@field enable? boolean            call vim.lsp.enable('grove') in setup() (default true)
@@ -201,18 +201,83 @@ function M.accept(kind)
   return ghost().accept(bufnr, kind)
 end
 
---- Show the next (+1) or previous (-1) suggestion.
+--- Items Grove gave to an explicit request, per buffer (so cycling does not ask again).
+---@type table<integer, table>
+local invoked_items = setmetatable({}, { __mode = 'v' })
+
+--- Native renderer: when Grove's only item is shown (an automatic request's answer), ask again
+--- explicitly (triggerKind Invoked: Grove answers with several candidates) and show the one
+--- `count` away. vim.lsp.inline_completion has no public way to make an explicit request, so
+--- this reaches into its state; false (plain select) when that is not there.
+---@param bufnr integer
+---@param count integer
+---@return boolean
+local function native_cycle_more(bufnr, count)
+  local ok, capability = pcall(require, 'vim.lsp._capability')
+  local class = ok and type(capability) == 'table' and capability.all
+    and capability.all.inline_completion
+  local completor = type(class) == 'table' and type(class.active) == 'table' and class.active[bufnr]
+  local client = M.client(bufnr)
+  if
+    not completor
+    or not client
+    or type(completor.client_state) ~= 'table'
+    or type(completor.select) ~= 'function'
+  then
+    return false
+  end
+  local own = completor.client_state[client.id]
+  local items = own and own.items
+  if type(items) ~= 'table' or #items ~= 1 or invoked_items[bufnr] == items then
+    return false
+  end
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+  params.context = { triggerKind = 1 } -- Invoked
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  client:request('textDocument/inlineCompletion', params, function(err, result)
+    local now = vim.api.nvim_win_get_cursor(0)
+    if
+      err
+      or not result
+      or class.active[bufnr] ~= completor
+      or completor.client_state[client.id] ~= own
+      or own.items ~= items -- a newer answer arrived meanwhile
+      or vim.api.nvim_get_current_buf() ~= bufnr
+      or vim.api.nvim_buf_get_changedtick(bufnr) ~= tick
+      or now[1] ~= cursor[1]
+      or now[2] ~= cursor[2]
+      or not vim.api.nvim_get_mode().mode:match('^i')
+    then
+      return
+    end
+    local answer = result.items or result
+    if #answer == 0 then
+      return
+    end
+    own.items = answer
+    invoked_items[bufnr] = answer
+    completor:select((count % #answer) + 1, true)
+  end, bufnr)
+  return true
+end
+
+--- Show the next (+1) or previous (-1) suggestion. When only one is known, ask Grove
+--- explicitly for its candidates (an Invoked request) and show the next of those.
 ---@param count integer
 ---@return boolean
 function M.cycle(count)
   if not M.visible() then
     return false
   end
+  local bufnr = vim.api.nvim_get_current_buf()
   if M.renderer() == 'native' then
-    vim.lsp.inline_completion.select({ count = count })
+    if not native_cycle_more(bufnr, count) then
+      vim.lsp.inline_completion.select({ count = count })
+    end
     return true
   end
-  return ghost().cycle(vim.api.nvim_get_current_buf(), count)
+  return ghost().cycle(bufnr, count)
 end
 
 --- Hide the suggestion. Returns false when nothing is shown.
@@ -465,28 +530,73 @@ local function document_arguments(range)
   return { params }
 end
 
---- Show a command's result: a WorkspaceEdit is applied, text/Markdown goes to a float.
-local function show_result(title)
+--- The one reader of Grove command results (one shape for every command, documented in the
+--- server's server/command_results.py):
+---   { kind = 'edit', edit = WorkspaceEdit, applied = boolean }  `applied`: the server sent it
+---       with workspace/applyEdit and it is in the buffer already; otherwise it is applied here
+---   { kind = 'markdown', markdown = string }                     shown in a float titled `title`
+---   { kind = 'message', message = string }                       a notification
+--- With `token` (a streaming explanation) the Markdown or the message fills that float instead.
+--- Any other result is not guessed at: a warning says so.
+---@param command string
+---@param result any
+---@param client vim.lsp.Client
+---@param title string
+---@param token? string  the grove.stream_float token of a streaming explanation
+function M.show_result(command, result, client, title, token)
+  local float = token and require('grove.stream_float') or nil
+  local kind = type(result) == 'table' and result.kind or nil
+  if kind == 'edit' and type(result.edit) == 'table' and type(result.applied) == 'boolean' then
+    if not result.applied then
+      vim.lsp.util.apply_workspace_edit(result.edit, client.offset_encoding)
+    end
+    if float then
+      float.finish(token, title, '_The edit was applied._')
+    end
+  elseif kind == 'markdown' and type(result.markdown) == 'string' then
+    if float then
+      float.finish(token, title, result.markdown)
+    else
+      local text = ('# %s\n\n%s'):format(title, result.markdown)
+      M.float(vim.split(text, '\n', { plain = true }), 'grove_' .. title:lower())
+    end
+  elseif kind == 'message' and type(result.message) == 'string' then
+    if float then
+      float.finish(token, title, ('_%s_'):format(result.message))
+    else
+      M.notify(result.message)
+    end
+  elseif result == nil or result == vim.NIL then
+    if float then
+      float.finish(token, title, '_The server returned nothing._')
+    end
+  else
+    local message = ('%s returned a result this plugin does not know: %s'):format(
+      command,
+      vim.inspect(result)
+    )
+    if float then
+      float.fail(token, message)
+    end
+    M.notify(message, vim.log.levels.WARN)
+  end
+end
+
+--- An `on_result` for M.execute that hands the result to M.show_result.
+---@param command string
+---@param title string
+---@param token? string
+---@return fun(result: any, client: vim.lsp.Client)
+local function show(command, title, token)
   return function(result, client)
-    if result == nil or result == vim.NIL then
-      return
-    end
-    if type(result) == 'table' and (result.changes or result.documentChanges) then
-      vim.lsp.util.apply_workspace_edit(result, client.offset_encoding)
-      return
-    end
-    local text = result
-    if type(result) == 'table' then
-      text = result.markdown or result.value or result.text or vim.inspect(result)
-    end
-    local lines = vim.split(('# %s\n\n%s'):format(title, tostring(text)), '\n', { plain = true })
-    M.float(lines, 'grove_' .. title:lower())
+    M.show_result(command, result, client, title, token)
   end
 end
 
 --- :GroveDocstring
 function M.docstring()
-  return M.execute('grove.generateDocstring', document_arguments(false), show_result('Docstring'))
+  local command = 'grove.generateDocstring'
+  return M.execute(command, document_arguments(false), show(command, 'Docstring'))
 end
 
 --- Run an explain command in a float that fills in while the server streams the text.
@@ -498,13 +608,7 @@ local function explain_streaming(command, args, title)
   local float = require('grove.stream_float')
   local token = float.new_token()
   args[1].stream = token
-  local sent = M.execute(command, args, function(result)
-    local text = type(result) == 'table' and (result.markdown or result.value) or result
-    if text == nil or text == vim.NIL then
-      text = '_No explanation._'
-    end
-    float.finish(token, title, tostring(text))
-  end, function(message)
+  local sent = M.execute(command, args, show(command, title, token), function(message)
     float.fail(token, message)
   end)
   if sent then
@@ -534,20 +638,122 @@ function M.explain(range)
   return explain_streaming('grove.explain', document_arguments(range), 'Explanation')
 end
 
---- :GroveExplainDiagnostic (the diagnostic under the cursor)
+--- Whether string `a` sorts before `b` byte by byte (Lua's `<` follows the locale).
+---@param a string
+---@param b string
+---@return boolean
+local function bytes_before(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = a:byte(i), b:byte(i)
+    if x ~= y then
+      return x < y
+    end
+  end
+  return #a < #b
+end
+
+--- The diagnostic "Explain this diagnostic" explains at a position. The rule is the VS Code
+--- extension's too (pickDiagnostic in editors/vscode/src/commands.ts; shared test cases in
+--- tests/editors/diagnostic_choice.json):
+--- 1. only diagnostics whose range contains the position (both ends included), any source;
+--- 2. the narrowest range: fewest lines, then fewest characters from its start column to its end
+---    column, counted in characters (code points), not bytes;
+--- 3. then the most severe; 4. then Grove's own (source 'grove') before other sources;
+--- 5. then by source, then message (byte order), so the order diagnostics are listed in never
+---    matters.
+---@param bufnr integer  0: the current buffer
+---@param row integer    0-based line
+---@param col integer    0-based byte column
+---@return vim.Diagnostic?
+function M.diagnostic_at(bufnr, row, col)
+  if bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  local texts = {} ---@type table<integer, string>
+  local function chars(line, byte)
+    local text = texts[line]
+    if text == nil then
+      text = vim.api.nvim_buf_get_lines(bufnr, line, line + 1, false)[1] or ''
+      texts[line] = text
+    end
+    return vim.str_utfindex(text, 'utf-32', math.min(byte, #text), false)
+  end
+  local function before(l1, c1, l2, c2)
+    return l1 < l2 or (l1 == l2 and c1 < c2)
+  end
+  local candidates = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local end_lnum, end_col = d.end_lnum or d.lnum, d.end_col or d.col
+    if not before(row, col, d.lnum, d.col) and not before(end_lnum, end_col, row, col) then
+      candidates[#candidates + 1] = {
+        diagnostic = d,
+        key = {
+          end_lnum - d.lnum,
+          chars(end_lnum, end_col) - chars(d.lnum, d.col),
+          d.severity or 0,
+          d.source == 'grove' and 0 or 1,
+        },
+        source = d.source or '',
+        message = d.message or '',
+      }
+    end
+  end
+  table.sort(candidates, function(a, b)
+    for i, x in ipairs(a.key) do
+      if x ~= b.key[i] then
+        return x < b.key[i]
+      end
+    end
+    if a.source ~= b.source then
+      return bytes_before(a.source, b.source)
+    end
+    return bytes_before(a.message, b.message)
+  end)
+  return candidates[1] and candidates[1].diagnostic
+end
+
+--- A diagnostic as LSP sends it, for the server: its own fields (user_data.lsp, when a language
+--- server made it) with the range rebuilt from Neovim's positions in the grove client's position
+--- encoding (another server's ranges may be in another encoding; a linter's have none).
+---@param bufnr integer
+---@param d vim.Diagnostic
+---@param encoding string
+---@return table
+local function lsp_diagnostic(bufnr, d, encoding)
+  local lsp = vim.deepcopy(d.user_data and d.user_data.lsp or {})
+  local function position(row, col)
+    local ok, character = pcall(vim.lsp.util.character_offset, bufnr, row, col, encoding)
+    return { line = row, character = ok and character or col }
+  end
+  lsp.range = {
+    start = position(d.lnum, d.col),
+    ['end'] = position(d.end_lnum or d.lnum, d.end_col or d.col),
+  }
+  lsp.message = lsp.message or d.message
+  lsp.severity = lsp.severity or d.severity
+  lsp.source = lsp.source or d.source
+  lsp.code = lsp.code or d.code
+  return lsp
+end
+
+--- :GroveExplainDiagnostic (the diagnostic under the cursor, chosen by M.diagnostic_at)
 function M.explain_diagnostic()
   local args = document_arguments(false)
-  local lnum = vim.api.nvim_win_get_cursor(0)[1] - 1
-  local diagnostics = vim.diagnostic.get(0, { lnum = lnum })
-  args[1].diagnostic = diagnostics[1] and diagnostics[1].user_data and diagnostics[1].user_data.lsp
-    or nil
+  local bufnr = vim.api.nvim_get_current_buf()
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  local picked = M.diagnostic_at(bufnr, cursor[1] - 1, cursor[2])
+  if picked then
+    local client = M.client(bufnr)
+    local encoding = client and client.offset_encoding or 'utf-16'
+    args[1].diagnostic = lsp_diagnostic(bufnr, picked, encoding)
+  end
   return explain_streaming('grove.explainDiagnostic', args, 'Diagnostic')
 end
 
 --- :GroveReview (the current file)
 function M.review()
   local args = { { textDocument = vim.lsp.util.make_text_document_params(0) } }
-  return M.execute('grove.review', args, show_result('Review'))
+  return M.execute('grove.review', args, show('grove.review', 'Review'))
 end
 
 -- Server missing -----------------------------------------------------------------------------

@@ -7,16 +7,18 @@ import {
   EXTENSION_COMMANDS,
   SERVER_COMMANDS,
   STREAMED_COMMANDS,
+  type DiagnosticLike,
   advertisedCommands,
-  classifyResult,
+  codePointColumn,
   commandArguments,
   isAdvertised,
   isServerArguments,
   notSupportedMessage,
+  pickDiagnostic,
+  readResult,
   serverRegisteredCommands,
   withStreamToken,
 } from '../commands';
-import { LANGUAGES } from '../languages';
 
 describe('command gating', () => {
   const today = { executeCommandProvider: { commands: ['grove.status'] } };
@@ -116,28 +118,63 @@ describe('invocation arguments', () => {
   });
 });
 
-describe('command results', () => {
-  it('a string opens as Markdown with a title', () => {
-    assert.deepEqual(classifyResult('**hi**', 'Explanation'), { kind: 'markdown', markdown: '# Explanation\n\n**hi**' });
+describe('command results (the one shape, server/command_results.py)', () => {
+  it('an edit: applied by the editor already, or to apply', () => {
+    const edit = { documentChanges: [] };
+    assert.deepEqual(readResult({ kind: 'edit', edit, applied: true }), { kind: 'edit', edit, applied: true });
+    assert.deepEqual(readResult({ kind: 'edit', edit, applied: false, data: { n: 1 } }), { kind: 'edit', edit, applied: false });
   });
-  it('{markdown|value|text} opens as Markdown', () => {
-    for (const key of ['markdown', 'value', 'text']) {
-      assert.deepEqual(classifyResult({ [key]: 'x' }, 'Review'), { kind: 'markdown', markdown: '# Review\n\nx' });
+  it('markdown and message; data is ignored', () => {
+    assert.deepEqual(readResult({ kind: 'markdown', markdown: '**hi**' }), { kind: 'markdown', markdown: '**hi**' });
+    assert.deepEqual(readResult({ kind: 'message', message: '3 findings', data: { findings: 3 } }), {
+      kind: 'message',
+      message: '3 findings',
+    });
+  });
+  it('null: nothing to do', () => {
+    assert.deepEqual(readResult(null), { kind: 'none' });
+    assert.deepEqual(readResult(undefined), { kind: 'none' });
+  });
+  it('other shapes are not guessed at: a bare string, a bare WorkspaceEdit, a wrong field type', () => {
+    for (const result of ['**hi**', '', { changes: {} }, { markdown: 'x' }, { kind: 'markdown', markdown: 3 }, { kind: 'edit', edit: {} }, [1]]) {
+      const read = readResult(result);
+      assert.equal(read.kind, 'unexpected', JSON.stringify(result));
+      assert.ok(read.kind === 'unexpected' && read.json === JSON.stringify(result, null, 2));
     }
   });
-  it('a WorkspaceEdit is applied', () => {
-    const edit = { changes: { 'file:///x.py': [] } };
-    assert.deepEqual(classifyResult(edit, 'Docstring'), { kind: 'edit', edit });
-    assert.equal(classifyResult({ documentChanges: [] }, 'Docstring').kind, 'edit');
-  });
-  it('null / empty: nothing', () => {
-    assert.equal(classifyResult(null, 'x').kind, 'none');
-    assert.equal(classifyResult(undefined, 'x').kind, 'none');
-    assert.equal(classifyResult('', 'x').kind, 'none');
-  });
-  it('anything else is shown as JSON', () => {
-    const shown = classifyResult({ a: 1 }, 'T');
-    assert.ok(shown.kind === 'markdown' && shown.markdown.includes('"a": 1'));
+});
+
+interface ChoiceCase {
+  name: string;
+  cursor: [number, number];
+  diagnostics: { source: string; severity: number; message: string; range: [number, number, number, number] }[];
+  expected: string | null;
+}
+
+describe('the diagnostic to explain (the same cases as the Neovim plugin)', () => {
+  const file = path.resolve(__dirname, '../../../../tests/editors/diagnostic_choice.json');
+  const { lines, cases } = JSON.parse(fs.readFileSync(file, 'utf8')) as { lines: string[]; cases: ChoiceCase[] };
+  // The cases count characters (code points); VS Code's columns are UTF-16 units.
+  const utf16 = (line: number, character: number) => [...lines[line]].slice(0, character).join('').length;
+  const column = (line: number, character: number) => codePointColumn(lines[line], character);
+  const position = (line: number, character: number) => ({ line, character: utf16(line, character) });
+
+  for (const choice of cases) {
+    it(choice.name, () => {
+      const diagnostics: DiagnosticLike[] = choice.diagnostics.map(({ range: [l1, c1, l2, c2], ...rest }) => ({
+        ...rest,
+        range: { start: position(l1, c1), end: position(l2, c2) },
+      }));
+      for (const listed of [diagnostics, [...diagnostics].reverse()]) {
+        const picked = pickDiagnostic(listed, position(...choice.cursor), column);
+        assert.equal(picked?.message ?? null, choice.expected);
+      }
+    });
+  }
+
+  it('code point columns: an emoji is one character, two UTF-16 units', () => {
+    assert.equal(codePointColumn('a😀b', 3), 2);
+    assert.equal(codePointColumn('abc', 2), 2);
   });
 });
 
@@ -152,11 +189,6 @@ describe('package.json manifest', () => {
   it('puts the server commands (docstring, explain, explain diagnostic, review) in the editor context menu', () => {
     const menu = (pkg.contributes.menus['editor/context'] as { command: string }[]).map((m) => m.command);
     assert.deepEqual(menu, [...SERVER_COMMANDS]);
-  });
-
-  it('activates on every served language', () => {
-    assert.deepEqual(pkg.activationEvents, LANGUAGES.map((l) => `onLanguage:${l}`));
-    assert.equal(LANGUAGES.length, 15);
   });
 
   it('engine, entry point and client version', () => {

@@ -83,9 +83,14 @@ describe('explanation stream', () => {
     assert.equal(store.content('/nothing.md'), EXPIRED);
   });
 
-  it('result content: the Markdown, or a line saying what happened', () => {
-    assert.equal(resultContent('Explanation', { kind: 'markdown', markdown: '# Explanation\n\nx' }), '# Explanation\n\nx');
+  it('result content: the titled Markdown or message, or a line saying what happened', () => {
+    assert.equal(resultContent('Explanation', { kind: 'markdown', markdown: 'x\n\ny' }), '# Explanation\n\nx\n\ny');
+    assert.equal(
+      resultContent('Diagnostic', { kind: 'message', message: 'No diagnostic to explain.' }),
+      '# Diagnostic\n\n_No diagnostic to explain._',
+    );
     assert.match(resultContent('Explanation', { kind: 'none' }), /^# Explanation\n\n_The server returned no explanation._$/);
-    assert.match(resultContent('Diagnostic', { kind: 'edit', edit: {} }), /^# Diagnostic\n\n.*applied/);
+    assert.match(resultContent('Diagnostic', { kind: 'edit', edit: {}, applied: true }), /^# Diagnostic\n\n.*applied/);
+    assert.match(resultContent('Review', { kind: 'unexpected', json: '"x"' }), /^# Review\n\n\*\*Unexpected result.*\n\n```json\n"x"\n```$/);
   });
 });

@@ -13,6 +13,7 @@ import {
   changeConfiguration,
   configuration,
   contentProviders,
+  languageConfiguration,
   registered,
   server,
   state,
@@ -74,6 +75,9 @@ function pending(): { promise: Promise<unknown>; resolve: (value: unknown) => vo
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A Grove command result of kind markdown (server/command_results.py). */
+const markdown = (text: string) => ({ kind: 'markdown', markdown: text });
+
 /** Let pending promise chains (stop, find the server, start) run. */
 async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) {
@@ -122,11 +126,12 @@ describe('extension (stubbed vscode)', () => {
     const client = lastClient();
     assert.deepEqual(client.serverOptions, { command: path.join(bin, 'grove'), args: ['serve'] });
     const options = client.clientOptions as {
-      documentSelector: { language: string }[];
+      documentSelector: { scheme: string; language?: string }[];
       synchronize: { configurationSection: string };
       initializationOptions: () => unknown;
     };
-    assert.equal(new Set(options.documentSelector.map((s) => s.language)).size, 15);
+    // Every language (Kotlin too): files on disk and unsaved ones; the server decides.
+    assert.deepEqual(options.documentSelector, [{ scheme: 'file' }, { scheme: 'untitled' }]);
     assert.equal(options.synchronize.configurationSection, 'grove');
     assert.deepEqual(options.initializationOptions(), { model: 'qwen', completion: { enabled: true } });
     assert.equal(statusItem.text, 'Grove: embedded SmolLM2');
@@ -145,6 +150,44 @@ describe('extension (stubbed vscode)', () => {
     assert.deepEqual(result, [{ model: 'm' }, { serverPath: 'kept' }]);
   });
 
+  it('per-language completion.enabled: folded into what the server gets, checked before each request', async () => {
+    type Next = (...args: unknown[]) => unknown;
+    const { middleware, initializationOptions } = lastClient().clientOptions as {
+      middleware: {
+        workspace: { configuration: (p: unknown, t: unknown, n: Next) => Promise<unknown> };
+        provideInlineCompletionItems: (d: unknown, p: unknown, c: unknown, t: unknown, n: Next) => unknown;
+        provideCompletionItem: (d: unknown, p: unknown, c: unknown, t: unknown, n: Next) => unknown;
+      };
+      initializationOptions: () => unknown;
+    };
+    languageConfiguration.markdown = { 'grove.completion.enabled': false };
+    try {
+      assert.deepEqual(initializationOptions(), {
+        model: 'qwen',
+        completion: { enabled: true, disabledLanguages: ['markdown'] },
+      });
+      const [pulled] = (await middleware.workspace.configuration({ items: [{ section: 'grove' }] }, undefined, () => [
+        { completion: { enabled: true, disabledLanguages: ['plaintext'] } },
+      ])) as unknown[];
+      assert.deepEqual(pulled, { completion: { enabled: true, disabledLanguages: ['plaintext', 'markdown'] } });
+
+      const asked: string[] = [];
+      const next: Next = (document) => {
+        asked.push((document as { languageId: string }).languageId);
+        return { items: ['suggestion'] };
+      };
+      const markdown = { languageId: 'markdown', uri: Uri.parse('file:///notes.md') };
+      const kotlin = { languageId: 'kotlin', uri: Uri.parse('file:///Main.kt') };
+      assert.equal(middleware.provideInlineCompletionItems(markdown, {}, {}, undefined, next), undefined);
+      assert.equal(middleware.provideCompletionItem(markdown, {}, {}, undefined, next), undefined);
+      assert.deepEqual(middleware.provideInlineCompletionItems(kotlin, {}, {}, undefined, next), { items: ['suggestion'] });
+      assert.deepEqual(middleware.provideCompletionItem(kotlin, {}, {}, undefined, next), { items: ['suggestion'] });
+      assert.deepEqual(asked, ['kotlin', 'kotlin'], 'nothing is asked for markdown');
+    } finally {
+      delete languageConfiguration.markdown;
+    }
+  });
+
   it('a command the server does not advertise: "not supported by this server yet"', async () => {
     await run('grove.review');
     const info = callsNamed('showInformationMessage').at(-1) as [string, string];
@@ -158,7 +201,7 @@ describe('extension (stubbed vscode)', () => {
       'grove.explainDiagnostic',
       'grove.generateDocstring',
     );
-    server.responses.set('grove.explain', 'It adds two numbers.');
+    server.responses.set('grove.explain', markdown('It adds two numbers.'));
     state.activeTextEditor = {
       document: { uri: 'file:///x.py' },
       selection: { active: { line: 1, character: 2 }, isEmpty: true },
@@ -206,7 +249,7 @@ describe('extension (stubbed vscode)', () => {
     assert.equal(changed.length, 1);
     lastClient().notify('grove/explanationProgress', { token, markdown: 'It adds two numbers' });
     assert.equal(document.text(), '# Explanation\n\nIt adds two numbers');
-    response.resolve('It adds two numbers and returns the sum.');
+    response.resolve(markdown('It adds two numbers and returns the sum.'));
     await running;
     assert.equal(document.text(), '# Explanation\n\nIt adds two numbers and returns the sum.');
     assert.equal(changed.length, 3);
@@ -223,7 +266,7 @@ describe('extension (stubbed vscode)', () => {
   });
 
   it("a code action's command: its arguments are forwarded as given, plus the stream token", async () => {
-    server.responses.set('grove.explain', 'From the code action.');
+    server.responses.set('grove.explain', markdown('From the code action.'));
     state.activeTextEditor = undefined;
     const params = {
       textDocument: { uri: 'file:///y.py' },
@@ -236,7 +279,7 @@ describe('extension (stubbed vscode)', () => {
     assert.match(String(request.arguments[0].stream), /^grove-explain-\d+$/);
     assert.equal(previewed().text(), '# Explanation\n\nFrom the code action.');
 
-    server.responses.set('grove.explainDiagnostic', 'Unused import.');
+    server.responses.set('grove.explainDiagnostic', markdown('Unused import.'));
     const diagnostic = { textDocument: { uri: 'file:///y.py' }, diagnostic: { message: 'unused', range: params.range }, via: 'codeAction' };
     await run('grove.explainDiagnostic', diagnostic);
     const [, diagnosticRequest] = requestsFor('grove.explainDiagnostic').at(-1)!;
@@ -247,34 +290,89 @@ describe('extension (stubbed vscode)', () => {
 
   it('docstring with a code action\'s arguments: forwarded as given, no stream token', async () => {
     const edit = { changes: { 'file:///y.py': [] } };
-    server.responses.set('grove.generateDocstring', edit);
+    server.responses.set('grove.generateDocstring', { kind: 'edit', edit, applied: true });
     const params = { textDocument: { uri: 'file:///y.py' }, position: { line: 3, character: 0 } };
+    const applied = callsNamed('applyEdit').length;
     await run('grove.generateDocstring', params);
     assert.deepEqual(requestsFor('grove.generateDocstring').at(-1)![1].arguments, [params]);
-    assert.deepEqual(callsNamed('applyEdit').at(-1), ['applyEdit', { code: edit }]);
+    assert.equal(callsNamed('applyEdit').length, applied, 'the server applied it (workspace/applyEdit)');
     state.activeTextEditor = {
       document: { uri: 'file:///x.py' },
       selection: { active: { line: 1, character: 2 }, isEmpty: true },
     };
   });
 
-  it('explain diagnostic sends the diagnostic under the cursor', async () => {
-    const diagnostic = { source: 'grove', message: 'unused', range: { contains: () => true } };
-    state.diagnostics = [{ source: 'other', range: { contains: () => true } }, diagnostic];
-    await run('grove.explainDiagnostic');
-    const [, request] = requestsFor('grove.explainDiagnostic').at(-1)!;
-    assert.deepEqual(request.arguments[0].diagnostic, { converted: diagnostic });
-    assert.match(String(request.arguments[0].stream), /^grove-explain-\d+$/);
+  it('explain diagnostic sends the one under the cursor that pickDiagnostic chooses', async () => {
+    const saved = state.activeTextEditor;
+    const lines = ['x = 1', 'y = naem + 1', ''];
+    state.activeTextEditor = {
+      document: { uri: 'file:///x.py', lineCount: lines.length, lineAt: (line: number) => ({ text: lines[line] }) },
+      selection: { active: { line: 1, character: 5 }, isEmpty: true },
+    };
+    const range = (l1: number, c1: number, l2: number, c2: number) => ({
+      start: { line: l1, character: c1 },
+      end: { line: l2, character: c2 },
+    });
+    // VS Code severities: 0 error .. 3 hint. Two sources at the cursor: the narrower one wins.
+    const line = { source: 'grove', severity: 0, message: 'the line', range: range(1, 0, 1, 12) };
+    const name = { source: 'pyright', severity: 1, message: '"naem" is not defined', range: range(1, 4, 1, 8) };
+    const elsewhere = { source: 'ruff', severity: 0, message: 'x', range: range(0, 0, 0, 1) };
+    state.diagnostics = [line, elsewhere, name];
+    try {
+      await run('grove.explainDiagnostic');
+      const [, request] = requestsFor('grove.explainDiagnostic').at(-1)!;
+      assert.deepEqual(request.arguments[0].diagnostic, { converted: name });
+      assert.match(String(request.arguments[0].stream), /^grove-explain-\d+$/);
+      state.diagnostics = [elsewhere];
+      await run('grove.explainDiagnostic');
+      assert.equal(requestsFor('grove.explainDiagnostic').at(-1)![1].arguments[0].diagnostic, null);
+    } finally {
+      state.diagnostics = [];
+      state.activeTextEditor = saved;
+    }
   });
 
-  it('a WorkspaceEdit result is applied', async () => {
+  it('an edit result the editor has not applied (a client without workspace/applyEdit) is applied', async () => {
     const edit = { changes: { 'file:///x.py': [] } };
-    server.responses.set('grove.generateDocstring', edit);
+    server.responses.set('grove.generateDocstring', { kind: 'edit', edit, applied: false });
     await run('grove.generateDocstring');
     assert.deepEqual(callsNamed('applyEdit').at(-1), ['applyEdit', { code: edit }]);
     assert.deepEqual(requestsFor('grove.generateDocstring').at(-1)![1].arguments, [
       { textDocument: { uri: 'file:///x.py' }, position: { line: 1, character: 2 } },
     ]);
+  });
+
+  it('a message result is a notification, and opens nothing', async () => {
+    (server.capabilities.executeCommandProvider as { commands: string[] }).commands.push('grove.review');
+    server.responses.set('grove.review', { kind: 'message', message: '2 findings in x.py.', data: { findings: 2 } });
+    const previews = callsNamed('executeCommand').length;
+    await run('grove.review');
+    assert.deepEqual(callsNamed('showInformationMessage').at(-1), ['showInformationMessage', 'Grove: 2 findings in x.py.']);
+    assert.equal(callsNamed('executeCommand').length, previews, 'no preview');
+    server.responses.set('grove.generateDocstring', { kind: 'message', message: 'No function, method or class at line 2.' });
+    await run('grove.generateDocstring');
+    assert.deepEqual(callsNamed('showInformationMessage').at(-1), [
+      'showInformationMessage',
+      'Grove: No function, method or class at line 2.',
+    ]);
+  });
+
+  it('a streamed explanation that ends with a message shows it in the preview', async () => {
+    server.responses.set('grove.explain', { kind: 'message', message: 'Nothing to explain here.' });
+    await run('grove.explain');
+    assert.equal(previewed().text(), '# Explanation\n\n_Nothing to explain here._');
+  });
+
+  it('a result of another shape is not guessed at: a warning, nothing applied or shown', async () => {
+    server.responses.set('grove.review', '3 findings');
+    const applied = callsNamed('applyEdit').length;
+    const previews = callsNamed('executeCommand').length;
+    await run('grove.review');
+    assert.match(String(callsNamed('showWarningMessage').at(-1)?.[1]), /grove\.review returned a result this extension does not know/);
+    server.responses.set('grove.generateDocstring', { changes: {} });
+    await run('grove.generateDocstring');
+    assert.equal(callsNamed('applyEdit').length, applied);
+    assert.equal(callsNamed('executeCommand').length, previews);
   });
 
   it('the server advertises the extension\'s commands too: the client starts, and registers only the others', async () => {
@@ -292,7 +390,7 @@ describe('extension (stubbed vscode)', () => {
       { command: 'grove.accepted', arguments: [{ completionId: 'c1' }] },
     ]);
     // The extension's own handlers are still the ones registered (editor arguments, the preview).
-    server.responses.set('grove.explain', 'Still ours.');
+    server.responses.set('grove.explain', markdown('Still ours.'));
     await run('grove.explain');
     assert.equal(previewed().text(), '# Explanation\n\nStill ours.');
   });

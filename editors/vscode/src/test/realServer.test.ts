@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { SERVER_COMMANDS, STATUS_CAPABILITY, STATUS_COMMAND, STATUS_NOTIFICATION, isAdvertised } from '../commands';
+import { SERVER_COMMANDS, STATUS_CAPABILITY, STATUS_COMMAND, STATUS_NOTIFICATION, isAdvertised, readResult } from '../commands';
 import { lookupServer } from '../serverLookup';
 import { serverSettings } from '../settings';
 import { statusView } from '../status';
@@ -109,6 +109,26 @@ describe('real Grove server', { skip: found.kind === 'notFound' ? 'grove is not 
     const first = (await pushed) as { target: string; completionEnabled: boolean; busy: boolean };
     assert.equal(first.completionEnabled, false);
     assert.equal(first.target, (status as { target: string }).target);
+    // Command results come in the one shape readResult reads (no model call needed here).
+    const uri = 'file:///grove-vscode-test/blank.py';
+    await conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'python', version: 1, text: 'x = 1\n\n\ny = 2\n' },
+    });
+    const where = { textDocument: { uri }, position: { line: 1, character: 0 } };
+    const explained = readResult(await conn.sendRequest('workspace/executeCommand', { command: 'grove.explain', arguments: [where] }));
+    assert.equal(explained.kind, 'message');
+    assert.match(explained.kind === 'message' ? explained.message : '', /^Nothing to explain here/);
+    const documented = readResult(
+      await conn.sendRequest('workspace/executeCommand', { command: 'grove.generateDocstring', arguments: [where] }),
+    );
+    assert.equal(documented.kind, 'message');
+    const diagnosed = readResult(
+      await conn.sendRequest('workspace/executeCommand', {
+        command: 'grove.explainDiagnostic',
+        arguments: [{ ...where, diagnostic: null }],
+      }),
+    );
+    assert.deepEqual(diagnosed, { kind: 'message', message: 'No diagnostic to explain: put the cursor on a diagnostic.' });
     await conn.sendRequest('shutdown');
     await conn.sendNotification('exit');
     const problems = messages.filter((m) => /unknown setting|using the default/.test(m));

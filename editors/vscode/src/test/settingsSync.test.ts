@@ -14,6 +14,7 @@ interface Spec {
   enum?: unknown[];
   minimum?: number;
   maximum?: number;
+  scope?: string;
   description?: string;
 }
 interface SyncModule {
@@ -49,6 +50,7 @@ describe('settings sync', () => {
       assert.equal(got.minimum, spec.minimum, name);
       assert.equal(got.maximum, spec.maximum, name);
       assert.equal(got.description, spec.description, name);
+      assert.equal(got.scope, spec.scope, name);
     }
   });
 

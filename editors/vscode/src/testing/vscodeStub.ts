@@ -9,6 +9,8 @@ export const calls: unknown[][] = [];
 export const answers: unknown[] = [];
 export const registered = new Map<string, (...args: unknown[]) => unknown>();
 export const configuration: Record<string, unknown> = {};
+/** Language overrides, as `"[markdown]": {"grove.completion.enabled": false}`: languageId → values. */
+export const languageConfiguration: Record<string, Record<string, unknown>> = {};
 const configListeners: ((event: { affectsConfiguration(section: string): boolean }) => unknown)[] = [];
 
 function record(name: string) {
@@ -18,8 +20,15 @@ function record(name: string) {
   };
 }
 
-function sectionView(section: string) {
+/** The languageId of a configuration scope (`{ languageId }` or a TextDocument), if any. */
+function scopeLanguage(scope: unknown): string | undefined {
+  const languageId = (scope as { languageId?: unknown } | undefined)?.languageId;
+  return typeof languageId === 'string' ? languageId : undefined;
+}
+
+function sectionView(section: string, scope?: unknown) {
   const prefix = `${section}.`;
+  const overrides = languageConfiguration[scopeLanguage(scope) ?? ''] ?? {};
   const view: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(configuration)) {
     if (!key.startsWith(prefix)) {
@@ -33,8 +42,21 @@ function sectionView(section: string) {
     node[parts[parts.length - 1]] = value;
   }
   return Object.assign(view, {
-    get: <T>(key: string, fallback?: T) => (prefix + key in configuration ? configuration[prefix + key] : fallback),
-    inspect: (key: string) => ({ key: prefix + key, globalValue: configuration[prefix + key] }),
+    get: <T>(key: string, fallback?: T) =>
+      prefix + key in overrides
+        ? overrides[prefix + key]
+        : prefix + key in configuration
+          ? configuration[prefix + key]
+          : fallback,
+    inspect: (key: string) => {
+      const languageIds = Object.keys(languageConfiguration).filter((id) => prefix + key in languageConfiguration[id]);
+      return {
+        key: prefix + key,
+        globalValue: configuration[prefix + key],
+        globalLanguageValue: overrides[prefix + key],
+        languageIds: languageIds.length > 0 ? languageIds : undefined,
+      };
+    },
     update: async (key: string, value: unknown, target: unknown) => {
       calls.push(['configuration.update', prefix + key, value, target]);
       configuration[prefix + key] = value;
@@ -143,7 +165,7 @@ export const stub = {
   },
   workspace: {
     workspaceFolders: undefined,
-    getConfiguration: (section: string) => sectionView(section),
+    getConfiguration: (section: string, scope?: unknown) => sectionView(section, scope),
     onDidChangeConfiguration: (listener: (typeof configListeners)[number]) => {
       configListeners.push(listener);
       return { dispose: () => undefined };
