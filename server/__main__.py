@@ -41,16 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] or ["serve"])
     if args.command == "serve":
         return _serve(args)
-    if args.command == "complete":
-        return asyncio.run(_complete(args))
-    if args.command == "docstring":
-        return asyncio.run(_docstring(args))
-    if args.command == "explain":
-        return asyncio.run(_explain(args))
-    if args.command == "review":
-        return asyncio.run(_review(args))
-    parser.print_help(sys.stderr)
-    return 2
+    commands = {
+        "complete": _complete,
+        "docstring": _docstring,
+        "explain": _explain,
+        "review": _review,
+    }
+    command = commands.get(args.command)
+    if command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return asyncio.run(command(args))
+    finally:
+        _finish()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,6 +139,9 @@ def _load_inputs(path: Path, settings_json: str | None) -> tuple[str, Settings] 
         print(f"grove: --settings is not JSON: {error}", file=sys.stderr)
         return None
     settings = resolve_settings(raw_settings)
+    if settings.endpoint_error is not None:
+        print(f"grove: {settings.endpoint_error}", file=sys.stderr)
+        return None
     for problem in settings.problems:
         print(f"grove: setting ignored: {problem}", file=sys.stderr)
     return text, settings
@@ -148,9 +155,31 @@ def _project_root(path: Path) -> Path:
     return path.parent
 
 
+_pending: list[str] = []
+"""Model and workspace messages not printed yet (see :func:`_finish`)."""
+
+
 def _notify(level: str, message: str) -> None:
-    """Model and workspace messages go to stderr in the CLI."""
-    print(message, file=sys.stderr)
+    """Model and workspace messages go to stderr in the CLI, when the command ends."""
+    _pending.append(message)
+
+
+def _finish(last: str | None = None) -> None:
+    """Print the pending messages, each once, then ``last`` (the command's own final word).
+
+    A message that ``last`` repeats (the model error inside "could not get an explanation: …")
+    is left out, so every error appears once and the last line agrees with it.
+    """
+    shown: set[str] = set()
+    for message in _pending:
+        core = message.removeprefix("Grove: ")
+        if message in shown or (last is not None and core in last):
+            continue
+        shown.add(message)
+        print(message, file=sys.stderr)
+    _pending.clear()
+    if last is not None:
+        print(last, file=sys.stderr)
 
 
 def _workspace(
@@ -182,7 +211,7 @@ async def _complete(args: argparse.Namespace) -> int:
             await index.idle()
         suggestion = await engine.suggest(absolute, source, offset, absolute, settings)
     except Refused as refused:
-        print(f"grove: {refused}", file=sys.stderr)
+        _finish(f"grove: {refused}")
         return 1
     finally:
         index.close()
@@ -206,8 +235,8 @@ async def _complete(args: argparse.Namespace) -> int:
         )
     elif suggestion is not None:
         print(suggestion.text)
-    else:
-        print("grove: no suggestion at this position", file=sys.stderr)
+    elif not backend.last_error:  # (after a model error, that error is the last word)
+        _finish("grove: no suggestion at this position")
     if backend.last_error:
         return 1
     return 0
@@ -232,7 +261,7 @@ async def _docstring(args: argparse.Namespace) -> int:
             backend, policy, source, offset, str(path), style=settings.docstring_style
         )
     except DocstringError as error:
-        print(f"grove: {error}", file=sys.stderr)
+        _finish(f"grove: {error}")
         return 1
     finally:
         index.close()
@@ -266,7 +295,7 @@ async def _docstring(args: argparse.Namespace) -> int:
         print(edit.text, end="" if edit.text.endswith("\n") else "\n")
     if result.source == "skeleton":
         why = "; ".join(result.problems) or "no usable model answer"
-        print(f"grove: inserted a TODO skeleton ({why})", file=sys.stderr)
+        _finish(f"grove: inserted a TODO skeleton ({why})")
     return 0
 
 
@@ -315,7 +344,7 @@ async def _explain(args: argparse.Namespace) -> int:
             backend, settings, request, ExplanationStore(), policy, related=related
         )
     except ExplainError as error:
-        print(f"grove: {error}", file=sys.stderr)
+        _finish(f"grove: {error}")
         return 1
     finally:
         index.close()
@@ -362,8 +391,9 @@ async def _review(args: argparse.Namespace) -> int:
         index.close()
         await backend.aclose()
     if report.skipped is not None:
-        print(f"grove: {report.skipped}", file=sys.stderr)
+        _finish(f"grove: {report.skipped}")
         return 1
+    unreachable = bool(report.requested) and report.failed >= report.requested
     severity = {
         p.finding.category: str(getattr(settings, f"review_severity_{p.finding.category}"))
         for p in placed
@@ -408,10 +438,17 @@ async def _review(args: argparse.Namespace) -> int:
                 f"{path}:{p.line + 1}:{p.column + 1}: {severity[finding.category]} "
                 f"[{finding.category}] {finding.message}{tail}"
             )
-        print(
-            f"grove: {report.units} units, {report.requested} reviewed, {len(placed)} findings, "
-            f"{len(report.dropped)} dropped",
-            file=sys.stderr,
+    if unreachable and backend.last_error:
+        _finish(
+            f"grove: {path} was not reviewed: no model answer for any of its "
+            f"{report.requested} units: {backend.last_error}"
+        )
+        return 1
+    if not args.json:
+        failed = f", {report.failed} failed" if report.failed else ""
+        _finish(
+            f"grove: {report.units} units, {report.requested - report.failed} reviewed{failed}, "
+            f"{len(placed)} findings, {len(report.dropped)} dropped"
         )
     return 1 if report.failed and backend.last_error else 0
 

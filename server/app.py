@@ -147,7 +147,9 @@ class GroveServer(LanguageServer):
         problems = [p for p in settings.problems if p not in self._shown_problems]
         if problems:
             self._shown_problems.update(problems)
-            self.notify_user("warning", "Grove settings: " + "; ".join(problems))
+            broken = settings.endpoint_error
+            level = "error" if broken and any(p.startswith(broken) for p in problems) else "warning"
+            self.notify_user(level, "Grove settings: " + "; ".join(problems))
         self.settings = settings
         logging.getLogger("server").setLevel(settings.log_level.upper())
         logging.getLogger("analyzers").setLevel(settings.log_level.upper())

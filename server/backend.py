@@ -22,6 +22,7 @@ from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
 from server.llm.api_key import api_key_for
 from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
+from server.llm.model_registry import embedded_log_path
 from server.llm.openai_provider import Limits, OpenAIProvider
 from server.llm.provider import (
     BadResponse,
@@ -58,16 +59,24 @@ class Target:
     mode: str
     api_key_env: str
     embedded: bool
+    error: str | None = None
+    """Set when ``grove.endpoint.baseUrl`` is unusable: no model is called, this is reported."""
 
     @property
     def label(self) -> str:
         """Short description for status and logs (never contains the key)."""
+        if self.error is not None:
+            return "none (grove.endpoint.baseUrl is invalid)"
         where = "embedded" if self.embedded else (self.base_url or "?")
         return f"{self.model or '?'} @ {where} ({self.mode})"
 
 
 def resolve_target(settings: Settings, env: Mapping[str, str]) -> Target:
     """Settings + environment → the endpoint to use."""
+    if settings.endpoint_error is not None:
+        return Target(
+            None, settings.model, "prefix", "", embedded=False, error=settings.endpoint_error
+        )
     base_url = settings.endpoint_base_url or env.get("OPENAI_BASE_URL") or None
     if base_url is None:
         mode = settings.completion_mode if settings.completion_mode != "auto" else "prefix"
@@ -156,13 +165,14 @@ class ModelBackend:
         self._clock = clock
         self._settings = settings
         self.target = resolve_target(settings, self._env)
+        self.last_error: str | None = self.target.error
         self._provider: OpenAIProvider | None = None
         self._embedded: SharedModel | None = None
         self._start_lock = asyncio.Lock()
         self.gate = FaultGate()
-        self.last_error: str | None = None
         self.requests = 0
-        self._said_not_configured = False
+        self._said_not_configured = self.target.error is not None
+        """A settings error was already shown by whoever validated the settings."""
         self._provider_base_url = ""
         self._closing: set[asyncio.Future[None]] = set()
         self._embedded_counter: LineTokenCounter | None = None
@@ -180,11 +190,15 @@ class ModelBackend:
         if target == self.target:
             return False
         log.info("model target changed: %s", target.label)
+        if target.error is not None or self.target.error is not None:
+            self.last_error = target.error
         self.target = target
         old = self._provider
         self._provider = None
         self.gate = FaultGate()
-        self._said_not_configured = False
+        # An invalid grove.endpoint.baseUrl was shown once with the settings problems; it stays
+        # in ``last_error`` (grove.status) and every model call fails with it.
+        self._said_not_configured = target.error is not None
         if old is not None:
             self._closing.add(asyncio.ensure_future(old.aclose()))
             self._closing = {task for task in self._closing if not task.done()}
@@ -207,6 +221,8 @@ class ModelBackend:
                         self._provider = self._make_provider(base_url)
             else:
                 target = self.target
+                if target.error is not None:
+                    raise NotConfigured(target.error)
                 if target.embedded:
                     base_url = await self._start_embedded()
                 else:
@@ -388,8 +404,10 @@ class ModelBackend:
                 self._notify("error", f"Grove: {error.user_message}")
             return
         if self.gate.record(error, self._clock()):
-            self._notify("warning", f"Grove: {error.user_message}")
-        log.warning("model call failed: %s", error.user_message)
+            self._notify("warning", f"Grove: {error.user_message}")  # (which logs it)
+            log.debug("model call failed: %s", error.user_message)
+        else:
+            log.info("model call failed: %s", error.user_message)
 
     def status(self) -> dict[str, object]:
         """A summary for ``grove.status`` (no secrets)."""
@@ -399,7 +417,16 @@ class ModelBackend:
             "requests": self.requests,
             "lastError": self.last_error,
             "modelCalls": self.calls_in_flight,
+            "embeddedLog": self._embedded_log(),
         }
+
+    def _embedded_log(self) -> str | None:
+        """Where the embedded model writes its log (None with an endpoint)."""
+        if not self.target.embedded:
+            return None
+        if self._embedded is not None:
+            return str(self._embedded.log_path())
+        return str(embedded_log_path(os.environ))
 
     async def aclose(self) -> None:
         """Close the client and stop the embedded model."""

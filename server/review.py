@@ -46,6 +46,28 @@ from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
+def review_trigger(settings: Settings, embedded: bool) -> str:
+    """The review trigger in effect: ``auto`` is ``onSave`` with an endpoint, else ``manual``.
+
+    On the embedded model a review of a saved file costs minutes of CPU, so it runs only when
+    asked (the ``grove.review`` command, its code action, ``grove review FILE``) unless the user
+    sets the trigger explicitly.
+    """
+    if settings.review_trigger == "auto":
+        return "manual" if embedded else "onSave"
+    return settings.review_trigger
+
+
+def review_on_save(settings: Settings, embedded: bool) -> str:
+    """Whether a save starts a review, and why (for ``grove.status``)."""
+    if review_trigger(settings, embedded) == "onSave":
+        return "on" if settings.review_trigger == "onSave" else "on (model endpoint)"
+    if settings.review_trigger == "auto":
+        return "off (embedded model; set grove.review.trigger to onSave to turn on)"
+    return f"off (grove.review.trigger is {settings.review_trigger})"
+
+
 MAX_TOKENS = 400
 """Tokens the model may write for the findings of one unit."""
 EMBEDDED_MAX_TOKENS = 256

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 SECTION = "grove"
+BASE_URL = "grove.endpoint.baseUrl"
 
 
 @cache
@@ -56,7 +57,7 @@ class Settings:
     embedded_threads: int = 0
     embedded_context_size: int = 2048
     explain_show: str = "auto"
-    review_trigger: str = "onSave"
+    review_trigger: str = "auto"
     review_idle_ms: int = 2000
     review_max_in_flight: int = 2
     review_constrained_decoding: str = "auto"
@@ -67,6 +68,9 @@ class Settings:
     privacy_redact_secrets: bool = True
     log_level: str = "info"
     problems: tuple[str, ...] = field(default=(), compare=False)
+    endpoint_error: str | None = None
+    """Why a non-empty ``grove.endpoint.baseUrl`` is unusable: then no model is used at all
+    (not the embedded one either) and every model call reports this sentence."""
 
     def completes(self, language_id: str) -> bool:
         """Whether documents of this LSP languageId get completions (inline, items, speculative)."""
@@ -126,9 +130,28 @@ def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
     if isinstance(value, str) and "pattern" in spec and not re.match(spec["pattern"], value):
         return f"{name} is not a valid value: {json.dumps(value)[:60]}"
     uri_like = isinstance(value, str) and spec.get("format") == "uri" and value
+    if uri_like and "://" not in str(value) and re.match(r"^[^\s/]+", str(value)):
+        fixed = "http://" + str(value).rstrip("/")
+        return f"{name} {str(value)[:60]!r} has no scheme: use {with_api_version(fixed) or fixed}"
     if uri_like and not re.match(r"^https?://[^\s/]+", str(value)):
         return f"{name} must be an http(s) URL, got {json.dumps(value)[:60]}"
     return None
+
+
+_VERSION_SEGMENT = re.compile(r"^v\d+[a-z0-9]*$", re.IGNORECASE)
+
+
+def with_api_version(base_url: str) -> str | None:
+    """``http://host:11434`` → ``http://host:11434/v1``; None when the path already ends with a
+    version segment (``/v1``, ``/api/v1``, ``/v1beta``) or the URL has a query or fragment."""
+    if "?" in base_url or "#" in base_url:
+        return None
+    _scheme, sep, rest = base_url.partition("://")
+    path = rest.partition("/")[2] if sep else ""
+    last = path.rstrip("/").rpartition("/")[2]
+    if _VERSION_SEGMENT.match(last):
+        return None
+    return base_url.rstrip("/") + "/v1"
 
 
 def _items_ok(value: list[object], spec: dict[str, Any]) -> bool:
@@ -160,6 +183,11 @@ def resolve_settings(*sources: object) -> Settings:
         if isinstance(value, str) and value == "" and "null" in spec["type"]:
             value = None
         problem = _check(name, value, spec)
+        if problem and name == BASE_URL and value is not None:
+            # A wrong endpoint must not quietly become the embedded model: no model at all.
+            values["endpoint_error"] = problem
+            problems.append(f"{problem} (until then Grove uses no model)")
+            continue
         if problem:
             problems.append(f"{problem}; using the default {json.dumps(spec['default'])}")
             continue

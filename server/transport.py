@@ -33,6 +33,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
+from server.logs import set_editor_connected
 from server.pygls_internals import (
     HandlerCallback,
     HookedProtocol,
@@ -130,4 +131,7 @@ def serve_stdio(
     """Serve LSP over stdio until exit: pygls' ``start_io`` reading a :class:`ResyncingStream`."""
     stream = ResyncingStream(stdin or sys.stdin.buffer)
     # Not a full BinaryIO, but all that start_io reads stdin with (see server.pygls_internals).
-    server.start_io(cast(BinaryIO, stream), stdout)
+    try:
+        server.start_io(cast(BinaryIO, stream), stdout)
+    finally:
+        set_editor_connected(False)  # the editor is gone: what is logged now goes to stderr

@@ -23,6 +23,8 @@ pytest_plugins = ["tests.support.fixtures"]
 # this environment).
 os.environ.setdefault("GROVE_RUNTIME_DIR", tempfile.mkdtemp(prefix="grove-test-runtime-"))
 os.environ.setdefault("GROVE_EMBEDDED_IDLE_S", "2")
+# The embedded model's log goes to $XDG_STATE_HOME/grove: never the real home's during the suite.
+os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="grove-test-state-"))
 
 REQUIRE_EMBEDDED = "GROVE_REQUIRE_EMBEDDED"
 

@@ -14,6 +14,7 @@ import contextlib
 
 from server.app import GroveServer
 from server.pygls_internals import request_futures
+from server.review import review_on_save
 
 STATUS = "grove.status"
 STATUS_NOTIFICATION = "grove/status"
@@ -55,6 +56,7 @@ def status_payload(ls: GroveServer) -> dict[str, object]:
         "reviewInFlight": ls.reviewer.in_flight,
         "reviewRequests": ls.reviewer.requests,
         "reviewLastError": ls.reviewer.last_error,
+        "reviewOnSave": review_on_save(ls.settings, ls.backend.target.embedded),
     }
 
 

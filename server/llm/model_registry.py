@@ -14,7 +14,13 @@ settings that matter, so only interchangeable models are shared):
   the model's host sees that none is left when it can lock it exclusively;
 * ``embedded-<key>.busy`` — a Grove server holds a shared lock on it while it has a foreground
   model call in flight; background calls wait until it is free;
-* ``embedded-<key>.log`` — the host's and the llama.cpp server's output.
+
+The host's and the llama.cpp server's output go to one log shared by all instances,
+``embedded-model.log`` in the user's state directory (``$XDG_STATE_HOME/grove``, else
+``~/.local/state/grove``; :func:`embedded_log_path`), kept after the model stops so that it can
+be found (``grove.status`` and ``:checkhealth grove`` name it), and bounded: a start moves a log
+over ~1 MB to ``embedded-model.log.1`` (:func:`open_model_log`), and the host truncates it when it
+grows past a few MB.
 
 All locks are ``flock(2)`` locks: the kernel drops them when their process exits, SIGKILL
 included, so a lease or a busy mark can never outlive its Grove server.
@@ -40,21 +46,52 @@ from typing import Any
 from server.llm.provider import EmbeddedModelError
 
 __all__ = [
+    "EMBEDDED_LOG_NAME",
+    "LOG_ROTATE_BYTES",
     "RUNTIME_DIR_ENV",
     "FileLock",
     "ModelFiles",
+    "embedded_log_path",
     "model_fingerprint",
     "model_key",
+    "open_model_log",
     "pid_alive",
     "process_start",
     "read_registration",
     "remove_registration",
     "runtime_dir",
+    "state_dir",
     "write_registration",
 ]
 
 RUNTIME_DIR_ENV = "GROVE_RUNTIME_DIR"
+EMBEDDED_LOG_NAME = "embedded-model.log"
 _SAMPLE_BYTES = 1 << 20
+LOG_ROTATE_BYTES = 1 << 20
+"""A model start moves a log larger than this aside (to ``embedded-model.log.1``)."""
+
+
+def state_dir(env: Mapping[str, str]) -> Path:
+    """The user's state directory for Grove: ``$XDG_STATE_HOME/grove``, else ``~/.local/state``."""
+    xdg = env.get("XDG_STATE_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "grove"
+    home = env.get("HOME") or str(Path.home())
+    return Path(home) / ".local" / "state" / "grove"
+
+
+def embedded_log_path(env: Mapping[str, str]) -> Path:
+    """Where the embedded model's log is (whether or not it exists yet)."""
+    return state_dir(env) / EMBEDDED_LOG_NAME
+
+
+def open_model_log(path: Path) -> int:
+    """Open the model's log to append (created with its directory; a big one is moved aside)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > LOG_ROTATE_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
 
 def runtime_dir(env: Mapping[str, str]) -> Path:
@@ -109,6 +146,8 @@ class ModelFiles:
 
     directory: Path
     key: str
+    log_dir: Path | None = None
+    """Where the log is (the state directory); None: the runtime directory."""
 
     def _named(self, suffix: str) -> Path:
         return self.directory / f"embedded-{self.key}{suffix}"
@@ -131,7 +170,7 @@ class ModelFiles:
 
     @property
     def log(self) -> Path:
-        return self._named(".log")
+        return (self.directory if self.log_dir is None else self.log_dir) / EMBEDDED_LOG_NAME
 
 
 # --------------------------------------------------------------------------------------------

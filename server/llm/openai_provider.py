@@ -73,6 +73,7 @@ from server.llm.templates import (
     strip_echoed_prefix,
 )
 from server.llm.waiting import wait_within
+from server.settings import with_api_version
 
 log = logging.getLogger(__name__)
 
@@ -862,7 +863,13 @@ class OpenAIProvider:
                 return RateLimited(parse_retry_after(headers), message, endpoint=endpoint)
             if status == 503:
                 return EndpointBusy(message, endpoint=endpoint)
-            if _looks_html(body, headers.get("content-type", "")):
+            html = _looks_html(body, headers.get("content-type", ""))
+            versioned = with_api_version(endpoint) if self.name != "embedded" else None
+            if status == 404 and versioned is not None:
+                hint = f"grove.endpoint.baseUrl is {endpoint}, did you mean {versioned}?"
+                said = "an HTML page" if html else message
+                return EndpointError(status, said, endpoint=endpoint, hint=hint)
+            if html:
                 return BadResponse(f"an HTML page with HTTP {status}", endpoint=endpoint)
             return EndpointError(status, message, endpoint=endpoint)
         if isinstance(exc, openai.APIError):

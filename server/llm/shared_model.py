@@ -61,13 +61,16 @@ from server.llm.model_registry import (
     RUNTIME_DIR_ENV,
     FileLock,
     ModelFiles,
+    embedded_log_path,
     model_fingerprint,
     model_key,
+    open_model_log,
     pid_alive,
     process_start,
     read_registration,
     runtime_dir,
     signal_process,
+    state_dir,
     write_registration,
 )
 from server.llm.provider import EmbeddedModelError
@@ -283,13 +286,27 @@ class SharedModel(RestartingServer):
         }
         return identity, model_path
 
+    def _log_dir(self) -> Path | None:
+        """The state directory for the model's log (None, the runtime directory, if unusable)."""
+        path = state_dir(self._env)
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            log.warning("cannot use %s for the embedded model's log (%s)", path, exc)
+            return None
+        return path
+
+    def log_path(self) -> Path:
+        """Where the embedded model's log is (or will be)."""
+        return self.files.log if self.files is not None else embedded_log_path(self._env)
+
     async def _bring_up(self) -> str:
         """Use the registered model if it is sound, else start one; returns its base URL."""
         identity, model_path = await self._identity()
         where = (
             self._env if self._runtime_dir is None else {RUNTIME_DIR_ENV: str(self._runtime_dir)}
         )
-        files = ModelFiles(runtime_dir(where), model_key(identity))
+        files = ModelFiles(runtime_dir(where), model_key(identity), self._log_dir())
         if files != self.files:
             await self.stop()
             self._wanted = True
@@ -385,7 +402,10 @@ class SharedModel(RestartingServer):
         launch = {**self.launch.launch_settings(), "model_path": str(model_path)}
         launch["log_path"] = str(files.log)
         config = HostConfig(files.directory, files.key, self.idle_grace_s, launch)
-        log_fd = os.open(files.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        try:
+            log_fd = open_model_log(files.log)
+        except OSError as exc:
+            raise EmbeddedModelError(f"cannot open the model's log {files.log}: {exc}") from None
         log.info("starting the shared embedded model (key %s)", files.key)
         try:
             proc = subprocess.Popen(
@@ -408,11 +428,8 @@ class SharedModel(RestartingServer):
             if "error" in report:
                 raise EmbeddedModelError(str(report["error"]), log_tail=self.log_tail())
             registration = self._registered(files, identity, report)
-        except BaseException as error:
+        except BaseException:
             await self._kill_group(proc)
-            if not isinstance(error, EmbeddedModelError):  # cancelled: nothing to diagnose
-                with contextlib.suppress(OSError):
-                    files.log.unlink()
             raise
         finally:
             for pipe in (proc.stdin, proc.stdout):  # closing stdin: "you are registered"

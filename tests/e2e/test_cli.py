@@ -55,7 +55,32 @@ def test_complete_reports_an_unreachable_endpoint(closed_port_url: str) -> None:
     done = _grove("complete", f"{EXAMPLE}:9:22", "--settings", _settings(closed_port_url))
     assert done.returncode == 1
     assert done.stdout == ""
-    assert "Grove:" in done.stderr
+    # The error once, and nothing after it that says otherwise ("no suggestion at this position").
+    assert done.stderr.splitlines() == [
+        f"Grove: Cannot reach the model endpoint at {closed_port_url}: is the server running?"
+    ]
+
+
+def test_a_base_url_without_a_scheme_is_an_error_not_the_embedded_model() -> None:
+    settings = json.dumps({"endpoint": {"baseUrl": "localhost:11434"}, "model": "m"})
+    for command in (("complete", f"{EXAMPLE}:9:22"), ("review", str(EXAMPLE))):
+        done = _grove(*command, "--settings", settings)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            "grove: grove.endpoint.baseUrl 'localhost:11434' has no scheme: "
+            "use http://localhost:11434/v1"
+        ]
+
+
+def test_a_404_from_a_base_url_without_v1_suggests_v1(scripted_openai: ScriptedOpenAI) -> None:
+    scripted_openai.responder = lambda request: replies.html_error(404)
+    root = scripted_openai.root_url
+    done = _grove("complete", f"{EXAMPLE}:9:22", "--settings", _settings(root))
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert "HTTP 404" in line
+    assert line.endswith(f"grove.endpoint.baseUrl is {root}, did you mean {root}/v1?")
 
 
 def test_complete_rejects_bad_arguments(tmp_path: Path) -> None:
@@ -122,7 +147,8 @@ def test_explain_reports_an_unreachable_endpoint(closed_port_url: str) -> None:
     done = _grove("explain", f"{EXAMPLE}:5", "--settings", _chat_settings(closed_port_url))
     assert done.returncode == 1
     assert done.stdout == ""
-    assert "could not get an explanation" in done.stderr
+    (line,) = done.stderr.splitlines()  # the endpoint error once, inside the final line
+    assert "could not get an explanation" in line and "Cannot reach" in line
 
 
 def _review_reply(request: RecordedRequest) -> replies.Reply:
@@ -200,3 +226,13 @@ def test_review_reports_an_unreachable_endpoint(closed_port_url: str) -> None:
     answer = json.loads(done.stdout)
     assert answer["findings"] == [] and answer["failed"] == answer["units"]
     assert answer["error"]
+
+
+def test_review_says_the_model_could_not_be_reached(closed_port_url: str) -> None:
+    done = _grove("review", str(EXAMPLE), "--settings", _chat_settings(closed_port_url))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"grove: {EXAMPLE} was not reviewed: no model answer for any of its")
+    assert "Cannot reach the model endpoint" in line
+    assert "0 findings" not in done.stderr

@@ -22,7 +22,7 @@ from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend, Preempted, PriorityGate
 from server.documents import MAX_ANALYSED_CHARS
 from server.refusal import SendPolicy
-from server.review import Reviewer
+from server.review import Reviewer, review_on_save, review_trigger
 from server.settings import resolve_settings
 from tests.e2e import harness
 from tests.e2e.harness import (
@@ -172,6 +172,47 @@ def line_of(text: str, lines: list[str] = LINES) -> int:
     return next(i for i, line in enumerate(lines) if line.strip() == text)
 
 
+# ----------------------------------------------------------------------------- the trigger
+
+
+@pytest.mark.parametrize(
+    ("trigger", "embedded", "effective", "on_save"),
+    [
+        ("auto", False, "onSave", "on (model endpoint)"),
+        (
+            "auto",
+            True,
+            "manual",
+            "off (embedded model; set grove.review.trigger to onSave to turn on)",
+        ),
+        ("onSave", True, "onSave", "on"),
+        ("onSave", False, "onSave", "on"),
+        ("onIdle", True, "onIdle", "off (grove.review.trigger is onIdle)"),
+        ("manual", False, "manual", "off (grove.review.trigger is manual)"),
+    ],
+)
+def test_auto_reviews_on_save_with_an_endpoint_only(
+    trigger: str, embedded: bool, effective: str, on_save: str
+) -> None:
+    settings = resolve_settings({"review": {"trigger": trigger}})
+    assert review_trigger(settings, embedded) == effective
+    assert review_on_save(settings, embedded) == on_save
+    assert resolve_settings({}).review_trigger == "auto"
+
+
+async def test_a_save_starts_no_review_on_the_embedded_model_by_default() -> None:
+    """Minutes of CPU per save: with the embedded model the review runs only when asked."""
+    async with grove_client({"completion": {"enabled": False}}) as lsp:
+        open_document(lsp, URI, "python", SOURCE)
+        save(lsp)
+        await asyncio.sleep(0.3)
+        status = await command(lsp, "grove.status")
+        assert status["embedded"] is True
+        assert status["reviewOnSave"].startswith("off (embedded model;")
+        assert status["reviewInFlight"] == 0 and status["reviewQueue"] == 0
+        assert status["reviewRequests"] == 0 and not lsp.progress_reports
+
+
 # ----------------------------------------------------------------------------- push mode
 
 
@@ -211,6 +252,7 @@ async def test_on_save_review_publishes_only_anchored_findings(
     assert len(reviews(scripted_openai)) == 4
     assert status["reviewQueue"] == 0 and status["reviewLastError"] is None
     assert status["reviewRequests"] == 4
+    assert status["reviewOnSave"] == "on (model endpoint)"  # the default trigger is "auto"
     # the prompt treats the code as data and keeps model line numbers out of the loop
     request = next(r for r in reviews(scripted_openai) if "def greet" in unit_code(r))
     system = request.body["messages"][0]["content"]

@@ -44,7 +44,11 @@ class Editor:
 
     def __init__(self, run_dir: Path, grace_s: float) -> None:
         self.lsp = RawLsp(
-            env={"GROVE_RUNTIME_DIR": str(run_dir), "GROVE_EMBEDDED_IDLE_S": str(grace_s)}
+            env={
+                "GROVE_RUNTIME_DIR": str(run_dir),
+                "GROVE_EMBEDDED_IDLE_S": str(grace_s),
+                "XDG_STATE_HOME": str(run_dir.parent / "state"),
+            }
         )
         self.lsp.initialize(
             {"completion": {"debounceMs": 0}, "review": {"trigger": "manual"}, "logLevel": "info"}
@@ -154,8 +158,21 @@ def test_a_stale_registration_is_recovered_by_the_next_editor(
 
 
 def test_the_model_output_goes_to_its_log_file(run_dir: Path, editors: list[Editor]) -> None:
-    """The model host and llama.cpp write to the log file (stdout is the LSP stream)."""
+    """The model host and llama.cpp write to the log in the state directory, named by status.
+
+    stdout is the LSP stream; the log stays after the model stops, so that it can be read.
+    """
     editors.append(Editor(run_dir, grace_s=0))
+    expected = run_dir.parent / "state" / "grove" / "embedded-model.log"
+    before = editors[0].lsp.request("workspace/executeCommand", {"command": "grove.status"})
+    assert before["result"]["embeddedLog"] == str(expected)  # known before the model starts
     editors[0].complete()
-    log = next(run_dir.glob("embedded-*.log")).read_text("utf-8", errors="replace")
+    status = editors[0].lsp.request("workspace/executeCommand", {"command": "grove.status"})
+    assert status["result"]["embeddedLog"] == str(expected)
+    assert status["result"]["reviewOnSave"] == "off (grove.review.trigger is manual)"
+    log = expected.read_text("utf-8", errors="replace")
     assert "grove-model-host" in log and "embedded model ready" in log
+    assert not list(run_dir.glob("embedded-*.log"))
+    editors.pop().lsp.close()
+    assert wait_until(lambda: not list(run_dir.glob("embedded-*.json")), 30)
+    assert expected.exists()

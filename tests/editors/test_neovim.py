@@ -735,7 +735,8 @@ def test_missing_server_says_so_once_and_editing_goes_on(
     found = [m for m in result["_messages"] if "not found" in m["msg"]]
     assert len(found) == 1
     assert found[0]["msg"].startswith(f"Grove: language server `{missing}` not found")
-    assert "pip install grove-ls" in found[0]["msg"]
+    assert "pip install -e '<clone>[local]'" in found[0]["msg"]
+    assert "from a clone of the Grove repository" in found[0]["msg"]
 
 
 def test_partial_accept_helpers(

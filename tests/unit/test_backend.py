@@ -74,3 +74,49 @@ async def test_missing_local_extra_gives_one_message_how_to_fix(
     level, text = messages[0]
     assert level == "error" and reason in text
     assert backend.status()["lastError"]
+
+
+async def test_an_invalid_base_url_uses_no_model_and_stays_in_the_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(backend_module, "embedded_available", lambda: started.append(True))
+    messages: list[tuple[str, str]] = []
+    backend = ModelBackend(
+        resolve_settings(), lambda level, text: messages.append((level, text)), env={}
+    )
+    assert backend.target.embedded
+    bad = resolve_settings({"endpoint": {"baseUrl": "localhost:11434"}, "model": "m"})
+    assert backend.configure(bad)
+    request = CompletionRequest(prefix="x = ", suffix="", max_tokens=8)
+    assert await backend.complete(request) is None
+    assert await backend.complete(request) is None
+    assert started == []  # not the embedded model, not even its availability check
+    assert messages == []  # the settings problem is the one message (shown by the server)
+    fix = "use http://localhost:11434/v1"
+    status = backend.status()
+    assert status["embedded"] is False and fix in str(status["lastError"])
+    assert "invalid" in str(status["target"])
+    assert backend.configure(resolve_settings({"endpoint": {"baseUrl": "http://h/v1"}}))
+    assert backend.status()["lastError"] is None
+
+
+async def test_the_server_shows_an_invalid_base_url_once_as_an_error() -> None:
+    from server.app import GroveServer
+
+    server = GroveServer(env={})
+    messages: list[tuple[str, str]] = []
+    server.notify_user = lambda level, text: messages.append((level, text))  # type: ignore[method-assign]
+    server.backend._notify = server.notify_user
+    options = {"endpoint": {"baseUrl": "localhost:11434"}, "model": "m"}
+    server.apply_settings(options)
+    server.apply_settings(options)
+    request = CompletionRequest(prefix="x = ", suffix="", max_tokens=8)
+    assert await server.backend.complete(request) is None
+    assert messages == [
+        (
+            "error",
+            "Grove settings: grove.endpoint.baseUrl 'localhost:11434' has no scheme: "
+            "use http://localhost:11434/v1 (until then Grove uses no model)",
+        )
+    ]

@@ -549,6 +549,28 @@ async def test_other_http_errors_carry_the_server_message(
     assert message in caught.value.user_message
 
 
+@pytest.mark.parametrize("reply", [html_error(404), status(404, body="no such route")])
+async def test_a_404_from_a_base_url_without_a_version_suggests_v1(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider, reply: object
+) -> None:
+    root = scripted_openai.root_url
+    scripted_openai.script(reply)  # type: ignore[arg-type]
+    with pytest.raises(EndpointError) as caught:
+        await make(base_url=root).complete(REQUEST)
+    message = caught.value.user_message
+    assert "HTTP 404" in message
+    assert message.endswith(f"grove.endpoint.baseUrl is {root}, did you mean {root}/v1?")
+
+
+async def test_a_404_from_a_v1_base_url_does_not_suggest_v1(
+    scripted_openai: ScriptedOpenAI, make: MakeProvider
+) -> None:
+    scripted_openai.script(html_error(404))
+    with pytest.raises(BadResponse) as caught:
+        await make().complete(REQUEST)
+    assert "did you mean" not in caught.value.user_message
+
+
 @pytest.mark.parametrize(
     ("reply", "detail"),
     [

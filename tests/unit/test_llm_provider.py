@@ -54,7 +54,8 @@ def test_messages_are_specific() -> None:
     assert "HTTP 404" in EndpointError(404).user_message
     assert "grove.endpoint.baseUrl" in EndpointError(404).user_message
     assert "apiKeyEnv" in EndpointError(401, "bad key").user_message
-    assert "grove-ls[local]" in NotConfigured().user_message
+    assert "pip install -e '" in NotConfigured().user_message
+    assert "[local]'" in NotConfigured().user_message
     assert "grove.endpoint.baseUrl" in NotConfigured().user_message
     assert NotConfigured("grove.model is empty").user_message == "grove.model is empty"
     assert EndpointError(500, "x" * 1000).user_message.__len__() < 300

@@ -26,14 +26,18 @@ import pytest
 
 from server.llm.local import EmbeddedModel
 from server.llm.model_registry import (
+    LOG_ROTATE_BYTES,
     FileLock,
     ModelFiles,
+    embedded_log_path,
     model_fingerprint,
     model_key,
+    open_model_log,
     pid_alive,
     process_start,
     read_registration,
     runtime_dir,
+    state_dir,
     write_registration,
 )
 from server.llm.provider import EmbeddedModelError
@@ -108,7 +112,9 @@ async def shared(fake_gguf: Path, run_dir: Path) -> AsyncIterator[Callable[..., 
             extra_env={"PYTHONPATH": str(REPO)},
             **kwargs,
         )
-        model = SharedModel(launch, runtime_dir=run_dir, idle_grace_s=idle_grace_s)
+        model = SharedModel(
+            launch, runtime_dir=run_dir, idle_grace_s=idle_grace_s, env=_state_env(run_dir)
+        )
         made.append(model)
         return model
 
@@ -123,6 +129,15 @@ async def shared(fake_gguf: Path, run_dir: Path) -> AsyncIterator[Callable[..., 
     assert await asyncio.to_thread(wait_until, lambda: not any(alive(p) for p in pids), 20)
 
 
+def _state_env(run_dir: Path) -> dict[str, str]:
+    """An ``XDG_STATE_HOME`` of the test's own: the model's log goes to ``state/grove``."""
+    return {"XDG_STATE_HOME": str(run_dir.parent / "state")}
+
+
+def _log(run_dir: Path) -> Path:
+    return run_dir.parent / "state" / "grove" / "embedded-model.log"
+
+
 def _owner(
     run_dir: Path, fake_gguf: Path | None, *, idle_grace: float = 0.2
 ) -> subprocess.Popen[str]:
@@ -133,7 +148,7 @@ def _owner(
     return subprocess.Popen(
         argv,
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **_state_env(run_dir)},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -321,7 +336,7 @@ async def test_the_host_stops_the_model_once_no_lease_is_left(
     await model.stop()
     assert await asyncio.to_thread(wait_until, lambda: not any(alive(p) for p in pids), 20)
     assert not files.registration.exists()
-    assert not files.log.exists()
+    assert files.log == _log(run_dir) and files.log.exists()  # kept, to be read afterwards
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,7 +442,7 @@ async def test_the_model_log_never_reaches_stdout(
     owners.append(_owner(run_dir, fake_gguf))
     said = await asyncio.to_thread(_said, owners[0])
     assert "url" in said
-    log_text = (run_dir / f"embedded-{_key(run_dir)}.log").read_text()
+    log_text = _log(run_dir).read_text()
     assert "scripted server on" in log_text and "grove-model-host" in log_text
     stdin, stdout = owners[0].stdin, owners[0].stdout
     assert stdin is not None and stdout is not None
@@ -468,11 +483,35 @@ async def test_background_calls_wait_for_foreground_calls_of_other_groves(
 
 def test_model_files_are_named_by_key(tmp_path: Path) -> None:
     files = ModelFiles(tmp_path, "abc")
-    names = {p.name for p in (files.registration, files.lock, files.lease, files.busy, files.log)}
+    names = {p.name for p in (files.registration, files.lock, files.lease, files.busy)}
     assert names == {
         "embedded-abc.json",
         "embedded-abc.lock",
         "embedded-abc.lease",
         "embedded-abc.busy",
-        "embedded-abc.log",
     }
+    assert files.log == tmp_path / "embedded-model.log"  # one log, shared by all instances
+    state = tmp_path / "state"
+    assert ModelFiles(tmp_path, "abc", state).log == state / "embedded-model.log"
+
+
+def test_the_log_is_in_the_state_directory_and_bounded(tmp_path: Path) -> None:
+    assert state_dir({"XDG_STATE_HOME": str(tmp_path)}) == tmp_path / "grove"
+    assert state_dir({"XDG_STATE_HOME": "relative", "HOME": str(tmp_path)}) == (
+        tmp_path / ".local" / "state" / "grove"
+    )
+    assert embedded_log_path({"HOME": str(tmp_path)}) == (
+        tmp_path / ".local" / "state" / "grove" / "embedded-model.log"
+    )
+    path = tmp_path / "state" / "grove" / "embedded-model.log"
+    os.close(open_model_log(path))  # creates the directory
+    assert path.exists() and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    fd = open_model_log(path)
+    os.write(fd, b"kept\n")
+    os.close(fd)
+    os.close(open_model_log(path))
+    assert path.read_bytes() == b"kept\n"  # a small log is appended to
+    path.write_bytes(b"x" * (LOG_ROTATE_BYTES + 1))
+    os.close(open_model_log(path))
+    assert path.read_bytes() == b""  # a big one is moved aside at the next start
+    assert path.with_name("embedded-model.log.1").stat().st_size == LOG_ROTATE_BYTES + 1

@@ -6,7 +6,13 @@ import dataclasses
 
 import pytest
 
-from server.settings import Settings, _attribute_name, resolve_settings, schema_properties
+from server.settings import (
+    Settings,
+    _attribute_name,
+    resolve_settings,
+    schema_properties,
+    with_api_version,
+)
 
 
 def test_schema_and_settings_fields_agree() -> None:
@@ -14,7 +20,7 @@ def test_schema_and_settings_fields_agree() -> None:
         # array settings are tuples on the (frozen) Settings, lists in the schema
         f.name: list(f.default) if isinstance(f.default, tuple) else f.default
         for f in dataclasses.fields(Settings)
-        if f.name != "problems"
+        if f.name not in ("problems", "endpoint_error")
     }
     from_schema = {_attribute_name(k): v["default"] for k, v in schema_properties().items()}
     assert fields == from_schema
@@ -51,7 +57,6 @@ def test_later_sources_win() -> None:
         ({"completion": {"maxTokens": 0}}, "completion_max_tokens", "between 1 and 1024"),
         ({"completion": {"enabled": "yes"}}, "completion_enabled", "must be boolean"),
         ({"completion": {"mode": "magic"}}, "completion_mode", "must be one of"),
-        ({"endpoint": {"baseUrl": "localhost:11434"}}, "endpoint_base_url", "http(s) URL"),
         ({"endpoint": {"apiKeyEnv": "sk-not-a-name!"}}, "endpoint_api_key_env", "not a valid"),
         ({"context": {"exclude": "*.log"}}, "context_exclude", "must be array of string"),
         ({"context": {"exclude": ["*.log", 3]}}, "context_exclude", "must be array of string"),
@@ -65,6 +70,41 @@ def test_invalid_value_falls_back_to_default_with_one_problem(
     assert len(settings.problems) == 1
     assert fragment in settings.problems[0]
     assert "using the default" in settings.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        (
+            "localhost:11434",
+            "grove.endpoint.baseUrl 'localhost:11434' has no scheme: use http://localhost:11434/v1",
+        ),
+        (
+            "api.example.com/v1/",
+            "grove.endpoint.baseUrl 'api.example.com/v1/' has no scheme: "
+            "use http://api.example.com/v1",
+        ),
+        ("ftp://example.com/v1", 'grove.endpoint.baseUrl must be an http(s) URL, got "ftp:'),
+    ],
+)
+def test_an_unusable_base_url_is_an_endpoint_error_not_the_default(
+    base_url: str, problem: str
+) -> None:
+    settings = resolve_settings({"endpoint": {"baseUrl": base_url}})
+    assert settings.endpoint_base_url is None
+    assert settings.endpoint_error is not None and settings.endpoint_error.startswith(problem)
+    (reported,) = settings.problems
+    assert reported.startswith(problem) and "until then Grove uses no model" in reported
+
+
+def test_with_api_version() -> None:
+    assert with_api_version("http://localhost:11434") == "http://localhost:11434/v1"
+    assert with_api_version("http://localhost:11434/") == "http://localhost:11434/v1"
+    assert with_api_version("https://h/openai") == "https://h/openai/v1"
+    assert with_api_version("http://localhost:11434/v1") is None
+    assert with_api_version("https://openrouter.ai/api/v1/") is None
+    assert with_api_version("https://h/v1beta") is None
+    assert with_api_version("https://h/api/paas/v4") is None
 
 
 def test_invalid_value_does_not_discard_valid_neighbours() -> None:

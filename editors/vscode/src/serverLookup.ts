@@ -2,7 +2,8 @@
 // module needs no `vscode` and is unit-tested with plain Node.
 import * as path from 'node:path';
 
-export const INSTALL_COMMAND = 'pip install grove-ls';
+/** Grove is not on PyPI: it is installed from a clone of its repository (see the README). */
+export const INSTALL_COMMAND = "pip install -e '<clone>[local]'";
 
 export type ServerSource = 'setting' | 'pythonExtension' | 'path';
 
@@ -131,7 +132,8 @@ export function lookupServer(input: LookupInput): LookupResult {
         kind: 'notFound',
         message:
           `Grove: grove.serverPath is set to "${setting}", which is not an executable file. ` +
-          `Fix the setting, or clear it and install the server with \`${INSTALL_COMMAND}\`.`,
+          `Fix the setting, or clear it and install the server from a clone of the Grove repository ` +
+          `with \`${INSTALL_COMMAND}\` (see the Grove README).`,
       };
     }
     return commandFor(file, 'setting');
@@ -151,7 +153,7 @@ export function lookupServer(input: LookupInput): LookupResult {
     kind: 'notFound',
     message:
       'Grove: the Grove language server was not found (no grove.serverPath setting, not installed in ' +
-      `the selected Python interpreter, no \`grove\` on PATH). Install it with \`${INSTALL_COMMAND}\`, ` +
-      'then run "Grove: Restart server".',
+      `the selected Python interpreter, no \`grove\` on PATH). Install it from a clone of the Grove repository with ` +
+      `\`${INSTALL_COMMAND}\` (see the Grove README), then run "Grove: Restart server".`,
   };
 }

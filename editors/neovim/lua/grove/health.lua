@@ -52,7 +52,11 @@ local function check_server()
   if vim.fn.executable(exe) ~= 1 then
     health.error(
       ('server executable `%s` not found'):format(exe),
-      { "pip install grove-ls (then `grove` is on PATH), or set cmd in require('grove').setup{}" }
+      {
+        "install it from a clone of the Grove repository: pip install -e '<clone>[local]' "
+          .. '(see the Grove README; then `grove` is on PATH)',
+        "or set cmd in require('grove').setup{}",
+      }
     )
     return
   end
@@ -107,6 +111,9 @@ local function check_client()
     tostring(status.target),
     status.embedded and ' (embedded model)' or ''
   ))
+  if type(status.embeddedLog) == 'string' then
+    health.info('embedded model log: ' .. status.embeddedLog)
+  end
   local last = status.lastError
   if last ~= nil and last ~= vim.NIL and last ~= '' then
     health.warn('last error: ' .. tostring(last))

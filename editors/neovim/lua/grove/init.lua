@@ -787,7 +787,8 @@ function M.check_server(bufnr)
   end
   M._missing_reported = true
   M.notify(
-    ('language server `%s` not found: install it with `pip install grove-ls`, or set `cmd` in '
+    ('language server `%s` not found: install it from a clone of the Grove repository with '
+      .. "`pip install -e '<clone>[local]'` (see the Grove README), or set `cmd` in "
       .. "require('grove').setup{} (see :checkhealth grove)"):format(config.cmd[1]),
     vim.log.levels.ERROR
   )

@@ -98,8 +98,8 @@ describe('extension (stubbed vscode)', () => {
     answers.push('Copy install command');
     await activate({ subscriptions: [] } as never);
     const [, message] = callsNamed('showErrorMessage')[0] as [string, string];
-    assert.match(message, /pip install grove-ls/);
-    assert.deepEqual(callsNamed('clipboard.writeText'), [['clipboard.writeText', 'pip install grove-ls']]);
+    assert.ok(message.includes("pip install -e '<clone>[local]'"));
+    assert.deepEqual(callsNamed('clipboard.writeText'), [['clipboard.writeText', "pip install -e '<clone>[local]'"]]);
     assert.equal(FakeLanguageClient.instances.length, 0);
     assert.equal(statusItem.text, 'Grove: stopped');
     for (const command of [

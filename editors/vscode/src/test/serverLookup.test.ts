@@ -108,7 +108,10 @@ describe('lookupServer', () => {
   it('not found: a clear message with the install command', () => {
     const result = lookupServer({ envPath: binA, platform: 'linux', isExecutable: realIsExecutable });
     assert.ok(result.kind === 'notFound');
-    assert.ok(result.message.includes('pip install grove-ls'));
+    assert.ok(result.message.includes("pip install -e '<clone>[local]'"));
+    assert.ok(result.message.includes('from a clone of the Grove repository'));
+    assert.ok(result.message.includes('README'));
+    assert.ok(!result.message.includes('pip install grove-ls'));
     assert.match(result.message, /not found/);
   });
 
