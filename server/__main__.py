@@ -1,5 +1,5 @@
 """The ``grove`` command: ``serve`` (the language server), ``complete``, ``docstring``,
-``explain`` and ``review``.
+``explain``, ``review`` and ``doctor``.
 
 ``python -m server`` is ``grove serve``.
 """
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         "docstring": _docstring,
         "explain": _explain,
         "review": _review,
+        "doctor": _doctor,
     }
     command = commands.get(args.command)
     if command is None:
@@ -93,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--json", action="store_true", help="machine-readable output")
     review.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
     review.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
+    doctor = sub.add_parser(
+        "doctor", help="check the setup: what blocks completions, and how to fix it"
+    )
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
+    doctor.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
     return parser
 
 
@@ -133,18 +140,25 @@ def _load_inputs(path: Path, settings_json: str | None) -> tuple[str, Settings] 
     except (OSError, UnicodeDecodeError) as error:
         print(f"grove: cannot read {path}: {error}", file=sys.stderr)
         return None
-    try:
-        raw_settings = json.loads(settings_json) if settings_json else {}
-    except json.JSONDecodeError as error:
-        print(f"grove: --settings is not JSON: {error}", file=sys.stderr)
+    settings = _parse_settings(settings_json)
+    if settings is None:
         return None
-    settings = resolve_settings(raw_settings)
     if settings.endpoint_error is not None:
         print(f"grove: {settings.endpoint_error}", file=sys.stderr)
         return None
     for problem in settings.problems:
         print(f"grove: setting ignored: {problem}", file=sys.stderr)
     return text, settings
+
+
+def _parse_settings(settings_json: str | None) -> Settings | None:
+    """The --settings resolved (problems included), or None after printing why not."""
+    try:
+        raw_settings = json.loads(settings_json) if settings_json else {}
+    except json.JSONDecodeError as error:
+        print(f"grove: --settings is not JSON: {error}", file=sys.stderr)
+        return None
+    return resolve_settings(raw_settings)
 
 
 def _project_root(path: Path) -> Path:
@@ -182,6 +196,13 @@ def _finish(last: str | None = None) -> None:
         print(last, file=sys.stderr)
 
 
+async def _backend(settings: Settings) -> ModelBackend:
+    """The model backend, with its model chosen (a look for a local model server first)."""
+    backend = ModelBackend(settings, _notify)
+    await backend.choose_target()
+    return backend
+
+
 def _workspace(
     path: Path, settings: Settings
 ) -> tuple[WorkspaceIndex[FileFacts], RelatedContext, SendPolicy]:
@@ -199,7 +220,7 @@ async def _complete(args: argparse.Namespace) -> int:
     path, match, source, settings = opened
     line = int(match["line"]) - 1
     offset = source.lines.offset_at(line, int(match["col"]) - 1)
-    backend = ModelBackend(settings, _notify)
+    backend = await _backend(settings)
     absolute = str(path.resolve())
     index, related, policy = _workspace(path, settings)
     engine = CompletionEngine(backend, policy)
@@ -254,7 +275,7 @@ async def _docstring(args: argparse.Namespace) -> int:
     path, match, source, settings = opened
     line = min(max(int(match["line"]) - 1, 0), source.lines.line_count - 1)
     offset = _line_indent_offset(source, line)
-    backend = ModelBackend(settings, _notify)
+    backend = await _backend(settings)
     index, _related, policy = _workspace(path, settings)
     try:
         result = await generate_docstring(
@@ -334,7 +355,7 @@ async def _explain(args: argparse.Namespace) -> int:
     else:
         start = end = _line_indent_offset(source, first)
     absolute = str(path.resolve())
-    backend = ModelBackend(settings, _notify)
+    backend = await _backend(settings)
     index, related, policy = _workspace(path, settings)
     try:
         request = ExplainRequest(
@@ -381,7 +402,7 @@ async def _review(args: argparse.Namespace) -> int:
         return 2
     path, _match, source, settings = opened
     absolute = str(path.resolve())
-    backend = ModelBackend(settings, _notify)
+    backend = await _backend(settings)
     index, _related, policy = _workspace(path, settings)
     reviewer = Reviewer(backend, lambda: settings, policy)
     try:
@@ -451,6 +472,22 @@ async def _review(args: argparse.Namespace) -> int:
             f"{len(placed)} findings, {len(report.dropped)} dropped"
         )
     return 1 if report.failed and backend.last_error else 0
+
+
+async def _doctor(args: argparse.Namespace) -> int:
+    from server.doctor import diagnose
+
+    configure_logging(args.log_level)
+    settings = _parse_settings(args.settings)
+    if settings is None:
+        return 2
+    backend = await _backend(settings)
+    try:
+        report = await diagnose(backend, settings)
+    finally:
+        await backend.aclose()
+    print(json.dumps(report.data(), ensure_ascii=False) if args.json else report.text())
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

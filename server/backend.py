@@ -17,10 +17,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
 from server.llm.api_key import api_key_for
+from server.llm.discovery import PRODUCTS, Found, completion_mode, look, probe_ports
 from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
 from server.llm.model_registry import embedded_log_path
 from server.llm.openai_provider import Limits, OpenAIProvider
@@ -43,6 +45,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+OLLAMA_PORT = PRODUCTS["ollama"][1]
+LOOK_AGAIN_S = 60.0
+LOOK_AGAIN_ENV = "GROVE_DISCOVERY_INTERVAL_S"
+"""Seconds between looks for a local model server while the embedded model stands in."""
 JOB_DURATION_FACTOR = 4
 """A docstring, explanation or review may run this many times `grove.endpoint.jobTimeoutMs`."""
 
@@ -61,29 +67,103 @@ class Target:
     embedded: bool
     error: str | None = None
     """Set when ``grove.endpoint.baseUrl`` is unusable: no model is called, this is reported."""
+    source: str = "embedded"
+    """Where the choice came from: ``setting``, ``environment``, ``discovery`` or ``embedded``."""
+    origin: str = ""
+    """Why this target, in one sentence (status and doctor)."""
+    found_on: str = ""
+    """For a discovered server: ``Ollama · qwen2.5-coder:1.5b, found on 127.0.0.1:11434``."""
 
     @property
     def label(self) -> str:
         """Short description for status and logs (never contains the key)."""
         if self.error is not None:
             return "none (grove.endpoint.baseUrl is invalid)"
+        if self.found_on:
+            return f"{self.found_on} ({self.mode})"
         where = "embedded" if self.embedded else (self.base_url or "?")
         return f"{self.model or '?'} @ {where} ({self.mode})"
 
 
-def resolve_target(settings: Settings, env: Mapping[str, str]) -> Target:
-    """Settings + environment → the endpoint to use."""
+DISCOVERY_OFF = "grove.endpoint.discover: false turns this off"
+
+
+def resolve_target(
+    settings: Settings, env: Mapping[str, str], found: Found | None = None
+) -> Target:
+    """Settings + environment (+ what discovery found on loopback) → the endpoint to use."""
     if settings.endpoint_error is not None:
         return Target(
-            None, settings.model, "prefix", "", embedded=False, error=settings.endpoint_error
+            None,
+            settings.model,
+            "prefix",
+            "",
+            embedded=False,
+            error=settings.endpoint_error,
+            source="setting",
+            origin="grove.endpoint.baseUrl is set but unusable",
         )
-    base_url = settings.endpoint_base_url or env.get("OPENAI_BASE_URL") or None
-    if base_url is None:
-        mode = settings.completion_mode if settings.completion_mode != "auto" else "prefix"
-        return Target(None, settings.model or EMBEDDED_MODEL_NAME, mode, "", embedded=True)
-    model = settings.model or env.get("GROVE_MODEL") or env.get("OPENAI_MODEL") or ""
-    mode = resolve_mode(settings.completion_mode, model)
-    return Target(base_url, model, mode, settings.endpoint_api_key_env, embedded=False)
+    configured = settings.endpoint_base_url or env.get("OPENAI_BASE_URL") or None
+    if configured is not None:
+        model = settings.model or env.get("GROVE_MODEL") or env.get("OPENAI_MODEL") or ""
+        mode = auto_mode(settings.completion_mode, model, configured)
+        source, origin = (
+            ("setting", "grove.endpoint.baseUrl is set")
+            if settings.endpoint_base_url
+            else ("environment", "OPENAI_BASE_URL is set (grove.endpoint.baseUrl is empty)")
+        )
+        return Target(
+            configured,
+            model,
+            mode,
+            settings.endpoint_api_key_env,
+            embedded=False,
+            source=source,
+            origin=origin,
+        )
+    choice = found.completion if found is not None and settings.endpoint_discover else None
+    if choice is not None:
+        mode = choice.mode if settings.completion_mode == "auto" else settings.completion_mode
+        return Target(
+            choice.server.base_url,
+            choice.model,
+            mode,
+            "",  # a server found on loopback never gets the user's API key
+            embedded=False,
+            source="discovery",
+            origin=f"no endpoint set; found running on this machine ({DISCOVERY_OFF})",
+            found_on=choice.found_on,
+        )
+    mode = settings.completion_mode if settings.completion_mode != "auto" else "prefix"
+    if not settings.endpoint_discover:
+        origin = "no endpoint set and grove.endpoint.discover is false"
+    elif found is None:
+        origin = "no endpoint set (looking for a model server on loopback)"
+    else:
+        origin = f"no endpoint set; {found.summary()}"
+    return Target(
+        None, settings.model or EMBEDDED_MODEL_NAME, mode, "", embedded=True, origin=origin
+    )
+
+
+def auto_mode(setting: str, model: str, base_url: str) -> str:
+    """``grove.completion.mode`` made concrete for a configured endpoint.
+
+    ``auto`` guesses from the model name; on Ollama's port a fill-in-the-middle family becomes
+    ``suffix``, the field Ollama builds the model's own FIM prompt from.
+    """
+    mode = resolve_mode(setting, model)
+    if setting.strip().lower() in ("", "auto") and urlsplit(base_url).port == OLLAMA_PORT:
+        return completion_mode("ollama", model) or mode
+    return mode
+
+
+def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
+    try:
+        value = float(env.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 class Preempted(Exception):
@@ -165,6 +245,13 @@ class ModelBackend:
         self._clock = clock
         self._settings = settings
         self.target = resolve_target(settings, self._env)
+        self.found: Found | None = None
+        """What the last look for a local model server found (None: not looked yet)."""
+        self._looking: asyncio.Future[Found | None] | None = None
+        self._look_loop: asyncio.Future[None] | None = None
+        self._last_summary: str | None = None
+        self._lost: str | None = None
+        """The discovered server that stopped answering, until it answers again."""
         self.last_error: str | None = self.target.error
         self._provider: OpenAIProvider | None = None
         self._embedded: SharedModel | None = None
@@ -186,10 +273,13 @@ class ModelBackend:
         self._settings = settings
         if self._provider is not None:
             self._provider.redact_secrets = settings.privacy_redact_secrets
-        target = resolve_target(settings, self._env)
+        return self._adopt(resolve_target(settings, self._env, self._found()))
+
+    def _adopt(self, target: Target) -> bool:
+        """Switch to ``target`` (closing the old provider); False when nothing changed."""
         if target == self.target:
             return False
-        log.info("model target changed: %s", target.label)
+        log.info("model target changed: %s (%s)", target.label, target.origin)
         if target.error is not None or self.target.error is not None:
             self.last_error = target.error
         self.target = target
@@ -202,7 +292,102 @@ class ModelBackend:
         if old is not None:
             self._closing.add(asyncio.ensure_future(old.aclose()))
             self._closing = {task for task in self._closing if not task.done()}
+        self._changed()
         return True
+
+    # ----------------------------------------------------------------------------------------
+    # Discovery: a model server the user already runs on loopback
+
+    @property
+    def discovery_applies(self) -> bool:
+        """Whether no endpoint is configured and ``grove.endpoint.discover`` is on."""
+        settings = self._settings
+        return (
+            settings.endpoint_discover
+            and settings.endpoint_error is None
+            and not settings.endpoint_base_url
+            and not self._env.get("OPENAI_BASE_URL")
+        )
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment this backend reads (``OPENAI_BASE_URL``, the key variable...)."""
+        return self._env
+
+    @property
+    def _knobs(self) -> Mapping[str, str]:
+        """The process environment under the given one: the discovery overrides
+        (``GROVE_DISCOVERY_PORTS``, ``GROVE_DISCOVERY_INTERVAL_S``) hold for every backend."""
+        return {**os.environ, **self._env}
+
+    def _found(self) -> Found | None:
+        return self.found if self.discovery_applies else None
+
+    async def choose_target(self) -> Target:
+        """Look for a local model server once, if discovery applies; the target to use."""
+        if self.discovery_applies and self.found is None:
+            await self.look()
+        return self.target
+
+    async def look(self) -> Found | None:
+        """Probe loopback now (one look at a time) and switch target if the answer says so."""
+        if self._looking is None or self._looking.done():
+            self._looking = asyncio.ensure_future(self._look_once())
+        return await asyncio.shield(self._looking)
+
+    async def _look_once(self) -> Found | None:
+        try:
+            ports = probe_ports(self._knobs)
+        except ValueError as error:
+            if self.found is None:
+                log.warning("model discovery is off: %s", error)
+            ports = {}
+        before = self.target
+        found = await look(ports)
+        first = self.found is None
+        self.found = found
+        if not self.discovery_applies:
+            return found
+        if first or found.summary() != (self._last_summary or ""):
+            log.info("model discovery: %s", found.summary())
+        self._last_summary = found.summary()
+        changed = self._adopt(resolve_target(self._settings, self._env, found))
+        if changed and self.target.source == "discovery" and self._lost is not None:
+            self._notify("info", f"Grove: {self.target.found_on} answers again; using it.")
+            self._lost = None
+        elif first and found.completion is None and found.chat is not None:
+            self._notify("info", f"Grove: {found.summary()}.")
+        if changed and before.source == "discovery" and self.target.embedded:
+            log.info("the discovered model server is gone: %s", before.found_on)
+        return found
+
+    def start_looking(self) -> None:
+        """Look again every :data:`LOOK_AGAIN_S` while the embedded model stands in."""
+        if self._look_loop is None or self._look_loop.done():
+            self._look_loop = asyncio.ensure_future(self._keep_looking())
+
+    async def _keep_looking(self) -> None:
+        interval = _float_env(self._knobs, LOOK_AGAIN_ENV, LOOK_AGAIN_S)
+        while True:
+            await asyncio.sleep(interval)
+            if self.discovery_applies and (self.target.embedded or self.found is None):
+                await self.look()
+
+    def _lose_discovered(self, error: LLMError) -> None:
+        """The discovered server stopped answering: the embedded model stands in, once told."""
+        gone = self.target
+        self._lost = gone.found_on
+        self.found = Found((), None, None)
+        self._adopt(resolve_target(self._settings, self._env, self.found))
+        self.last_error = None
+        log.info("model call failed: %s", error.user_message)
+        every = _float_env(self._knobs, LOOK_AGAIN_ENV, LOOK_AGAIN_S)
+        self._notify(
+            "warning",
+            f"Grove: {gone.found_on}, stopped answering; the embedded model stands in until it "
+            f"is back (Grove looks again every {every:g} s).",
+        )
+        self.start_looking()
 
     async def provider(self) -> OpenAIProvider:
         """The provider for the current target, starting the embedded model if needed.
@@ -211,7 +396,13 @@ class ModelBackend:
         priority rule across them before the call goes out (:meth:`SharedModel.take_turn`).
         Every call asks for the provider inside its priority context: a foreground call counts
         in ``priority.foreground_calls``, a background one starts only while that is zero.
+
+        Before the embedded model would be started for the first time, the first look for a
+        local model server (bounded: loopback probes of a second or so) is awaited, so a model
+        the user already runs is used instead of booting the embedded one.
         """
+        if self._provider is None and self.target.embedded:
+            await self.choose_target()
         async with self._start_lock:
             if self._provider is not None:
                 if self.target.embedded and self._embedded is not None:
@@ -285,7 +476,9 @@ class ModelBackend:
         return estimate_tokens
 
     async def warm_up(self) -> None:
-        """Start the provider early (embedded model boot) without surfacing errors twice."""
+        """Choose the model and start it early (embedded model boot); errors are told once."""
+        await self.choose_target()
+        self.start_looking()  # (each round checks that discovery still applies: settings change)
         try:
             await self.provider()
         except LLMError as error:
@@ -380,7 +573,10 @@ class ModelBackend:
         except LLMError as error:
             if self._embedded is not None and isinstance(error, EndpointUnreachable | BadResponse):
                 await self._embedded.settle()
-            self._report(error)
+            if isinstance(error, EndpointUnreachable) and self.target.source == "discovery":
+                self._lose_discovered(error)
+            else:
+                self._report(error)
             return None
         finally:
             self.calls_in_flight -= 1
@@ -413,6 +609,9 @@ class ModelBackend:
         """A summary for ``grove.status`` (no secrets)."""
         return {
             "target": self.target.label,
+            "source": self.target.source,
+            "origin": self.target.origin,
+            "discovery": found.as_json() if (found := self._found()) is not None else None,
             "embedded": self.target.embedded,
             "requests": self.requests,
             "lastError": self.last_error,
@@ -429,7 +628,10 @@ class ModelBackend:
         return str(embedded_log_path(os.environ))
 
     async def aclose(self) -> None:
-        """Close the client and stop the embedded model."""
+        """Close the client, stop looking for servers and stop the embedded model."""
+        for task in (self._look_loop, self._looking):
+            if task is not None and not task.done():
+                task.cancel()
         if self._provider is not None:
             await self._provider.aclose()
             self._provider = None

@@ -1,8 +1,8 @@
 """The one shape of every Grove command result, and the functions that build it.
 
-``grove.generateDocstring``, ``grove.explain``, ``grove.explainDiagnostic`` and ``grove.review``
-answer ``workspace/executeCommand`` with one JSON object whose ``kind`` says what the client
-does with it::
+``grove.generateDocstring``, ``grove.explain``, ``grove.explainDiagnostic``, ``grove.review`` and
+``grove.doctor`` answer ``workspace/executeCommand`` with one JSON object whose ``kind`` says what
+the client does with it::
 
     {"kind": "edit", "edit": WorkspaceEdit, "applied": bool}
     {"kind": "markdown", "markdown": str}
@@ -13,15 +13,16 @@ does with it::
   plugin or not, gets the edit that way; an editor refusing it is an error, not a result).
   ``applied: false`` means the client did not declare ``workspace.applyEdit``: the caller applies
   ``edit`` itself.
-- ``markdown``: Markdown to show as a document (an explanation), without a heading: the client
-  titles it. A client that streamed it (``grove/explanationProgress``) replaces the streamed
-  text with this.
+- ``markdown``: Markdown to show as a document (an explanation, ``grove.doctor``'s report),
+  without a heading: the client titles it. A client that streamed it
+  (``grove/explanationProgress``) replaces the streamed text with this.
 - ``message``: one sentence for the user and nothing to apply or open, e.g. "Nothing to explain
   here: …" or a review's summary.
 
-Any kind may carry ``"data"``: command-specific facts for scripts and tests (a review's counts);
-editors ignore it. A failure is a JSON-RPC error, never a result. ``grove.status`` is not a
-command result to show: it keeps its own status object (see :mod:`server.features.commands`).
+Any kind may carry ``"data"``: command-specific facts for scripts and tests (a review's counts,
+the doctor's checks); editors may ignore it. A failure is a JSON-RPC error, never a result.
+``grove.status`` is not a command result to show: it keeps its own status object (see
+:mod:`server.features.commands`).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ class Settings:
     """Resolved, validated settings; every field has a value."""
 
     endpoint_base_url: str | None = None
+    endpoint_discover: bool = True
     endpoint_api_key_env: str = "OPENAI_API_KEY"
     endpoint_job_timeout_ms: int = 60000
     model: str = ""

@@ -26,6 +26,10 @@ os.environ.setdefault("GROVE_EMBEDDED_IDLE_S", "2")
 # The embedded model's log goes to $XDG_STATE_HOME/grove: never the real home's during the suite.
 os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="grove-test-state-"))
 
+# Looking for model servers on the real well-known loopback ports would make the suite depend on
+# what runs on this machine: tests that exercise discovery name their own ports.
+os.environ.setdefault("GROVE_DISCOVERY_PORTS", "")
+
 REQUIRE_EMBEDDED = "GROVE_REQUIRE_EMBEDDED"
 
 

@@ -1,10 +1,14 @@
-"""Grove's status: the ``grove.status`` command, and the ``grove/status`` push.
+"""Grove's status: the ``grove.status`` command, the ``grove/status`` push, and ``grove.doctor``.
 
 A client that sets ``capabilities.experimental.groveStatus`` gets a ``grove/status``
 notification (the ``grove.status`` payload) whenever what an editor shows changes: the model
 target, the last error, whether a model call is running (``busy``), whether completions are on.
 Pushes are coalesced (at most one per :data:`PUSH_DELAY_S`) and skipped when nothing shown
 changed, so a status item follows an endpoint going down or coming back without polling.
+
+``grove.doctor`` runs the checks of ``grove doctor`` (:mod:`server.doctor`) with the server's
+settings and model backend, and answers a ``markdown`` result (the report) whose ``data`` is
+``{"ok", "summary", "checks": [{"name", "state", "detail", "fix"?}]}``.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ import asyncio
 import contextlib
 
 from server.app import GroveServer
+from server.cancellation import cancel_with_the_request
+from server.command_results import MarkdownResult, markdown_result
+from server.doctor import diagnose
 from server.pygls_internals import request_futures
 from server.review import review_on_save
 
 STATUS = "grove.status"
+DOCTOR = "grove.doctor"
 STATUS_NOTIFICATION = "grove/status"
 CAPABILITY = "groveStatus"
 PUSH_DELAY_S = 0.1
@@ -25,6 +33,7 @@ PUSH_DELAY_S = 0.1
 def register(server: GroveServer) -> None:
     """Wire the command, and the push for clients that ask for it."""
     server.command(STATUS)(status)
+    server.command(DOCTOR)(doctor)
     push = StatusPush(server)
     server.backend.on_change = push.changed  # model calls start and end (reviews too)
     server.on_settings_applied.append(push.changed)
@@ -33,6 +42,14 @@ def register(server: GroveServer) -> None:
 def status(ls: GroveServer, *args: object) -> dict[str, object]:
     """Model target, last error, request counters, cache hit rate and the review queue."""
     return status_payload(ls)
+
+
+async def doctor(ls: GroveServer, *args: object) -> MarkdownResult:
+    """The setup checks (``grove doctor``) with the server's settings and model backend."""
+    cancel_with_the_request(ls)
+    await ls.wait_for_settings()
+    report = await diagnose(ls.backend, ls.settings)
+    return markdown_result(report.markdown(), data=report.data())
 
 
 def status_payload(ls: GroveServer) -> dict[str, object]:

@@ -77,7 +77,7 @@ from server.settings import with_api_version
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TRACE", "OpenAIProvider"]
+__all__ = ["TRACE", "OpenAIProvider", "display_url"]
 
 TRACE = logging.DEBUG - 5
 """Log level below DEBUG at which request bodies (redacted prompts) are logged."""
@@ -92,7 +92,7 @@ _OPENAI_SUFFIX_MAX_STOPS = 4
 _REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
 
 
-def _display_url(base_url: str) -> str:
+def display_url(base_url: str) -> str:
     """The base URL without credentials, query or fragment (safe for messages)."""
     parts = urlsplit(base_url)
     host = parts.hostname or ""
@@ -304,7 +304,7 @@ class OpenAIProvider:
         except ValueError:
             raise NotConfigured(f"grove.completion.mode {mode!r} is not a known mode") from None
         self.base_url = base_url
-        self.endpoint = _display_url(base_url)
+        self.endpoint = display_url(base_url)
         self._api_key = api_key or None
         self._timeout_s = timeout_s
         self._connect_timeout_s = connect_timeout_s
@@ -500,18 +500,26 @@ class OpenAIProvider:
     async def health(self) -> str | None:
         """None when ``GET /models`` answers with JSON, else one sentence saying what is wrong."""
         try:
+            await self.list_models()
+        except LLMError as error:
+            return error.user_message
+        return None
+
+    async def list_models(self) -> Mapping[str, object]:
+        """The JSON object ``GET /models`` answers; the :class:`LLMError` of any failure."""
+        try:
             data = await wait_within(
                 self._client.get("/models", cast_to=object),
                 timeout=self._timeout_s + self._connect_timeout_s + 1.0,
             )
         except asyncio.TimeoutError:
-            return EndpointTimeout(endpoint=self.endpoint).user_message
+            raise EndpointTimeout(endpoint=self.endpoint) from None
         except (openai.APIError, ValueError) as exc:
-            return self._map_error(exc).user_message
+            raise self._map_error(exc) from exc
         if not isinstance(data, Mapping):
             kind = "an HTML page" if _looks_html(data, "") else "something other than JSON"
-            return BadResponse(f"GET /models returned {kind}", endpoint=self.endpoint).user_message
-        return None
+            raise BadResponse(f"GET /models returned {kind}", endpoint=self.endpoint)
+        return data
 
     async def aclose(self) -> None:
         """Close the HTTP client and its connections."""

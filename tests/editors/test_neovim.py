@@ -662,6 +662,7 @@ def test_a_server_that_keeps_crashing_is_not_restarted_in_a_loop(
 def test_checkhealth_reports_ok(
     nvim: Path, tmp_path: Path, scripted_openai: ScriptedOpenAI
 ) -> None:
+    scripted_openai.model_ids = ("scripted-model",)
     case, _ = python_case(tmp_path)
     result = run_scenario(nvim, tmp_path, "health", base_url=scripted_openai.base_url, case=case)
     report = "\n".join(result["report"])
@@ -672,6 +673,30 @@ def test_checkhealth_reports_ok(
     assert "OK client" in report
     assert "OK model target: " in report
     assert "OK no model errors so far" in report
+    # The doctor's checks (grove.doctor), one line each.
+    assert "Grove setup (grove doctor)" in report
+    for name in ("Grammars", "Model in use", "Base URL", "API key", "Endpoint reachable"):
+        assert f"OK {name}: " in report, name
+    assert "OK Model listed: scripted-model is listed" in report
+    assert "OK Completion mode: prefix mode accepted; first token in " in report
+    label = f"scripted-model @ {scripted_openai.base_url} (prefix)"
+    assert f"OK Ready: completions go to {label}" in report
+
+
+def test_checkhealth_shows_a_failed_check_with_its_fix(
+    nvim: Path, tmp_path: Path, closed_port_url: str
+) -> None:
+    case, _ = python_case(tmp_path)
+    result = run_scenario(nvim, tmp_path, "health", base_url=closed_port_url, case=case)
+    lines = result["report"]
+    report = "\n".join(lines)
+    [failed] = [i for i, line in enumerate(lines) if "ERROR Endpoint reachable: " in line]
+    assert f"Cannot reach the model endpoint at {closed_port_url}" in lines[failed]
+    advice = "\n".join(lines[failed + 1 : failed + 4])
+    assert "ADVICE" in advice
+    assert "start your model server on port " in advice
+    assert "Model listed: skipped: endpoint not reachable" in report
+    assert "Completions are blocked: 1 problem(s)" in report
 
 
 @pytest.mark.parametrize(

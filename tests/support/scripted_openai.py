@@ -276,6 +276,14 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             raw_body=raw,
         )
+        fixed = owner.get_answers.get(self.path.split("?", 1)[0]) if self.command == "GET" else None
+        if fixed is not None:  # a product's own listing, answered as given
+            record.reply_kind = "fixed"
+            owner._record(record)
+            self._json(200, fixed)
+            record.completed = True
+            record.finished.set()
+            return
         reply = owner._next_reply(record)
         record.reply_kind = reply.kind
         owner._record(record)
@@ -624,8 +632,12 @@ class ScriptedOpenAI:
         default: Reply | None = None,
         responder: Callable[[RecordedRequest], Reply | None] | None = None,
         tokenize_route: str | None = "/extras/tokenize",
+        get_answers: dict[str, Any] | None = None,
     ) -> None:
         self.host = host
+        self.get_answers: dict[str, Any] = dict(get_answers or {})
+        """Exact path → the JSON answered to ``GET`` it (a product's ``/v1/models``, Ollama's
+        ``/api/tags``), before any script."""
         self._requested_port = port
         self.model_ids = tuple(model_ids)
         self.default = default or text("ok")

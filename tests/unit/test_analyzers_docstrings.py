@@ -423,3 +423,18 @@ def test_skeleton_is_clearly_marked_and_valid_in_every_language() -> None:
     ):
         out = _skeleton_applied(text, path, marker)
         assert "TODO: describe" in out
+
+
+def test_the_readme_names_every_docstring_language() -> None:
+    from pathlib import Path
+
+    from analyzers.docstrings.model import DOC_LANGUAGES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    intro = " ".join(readme[: readme.index("## Start here")].split())
+    names = {"csharp": "C#", "cpp": "C++", "javascript": "JavaScript", "typescript": "TypeScript"}
+    listed = intro[intro.index("**docstrings** in ") :].split(")")[0]
+    spoken = {names.get(lang, lang.capitalize()) for lang in DOC_LANGUAGES - {"tsx"}}
+    assert f"in {len(spoken)} languages" in listed.replace("eleven", "11")
+    for name in spoken:
+        assert name in listed.split("(", 1)[1].replace(",", " ").split()

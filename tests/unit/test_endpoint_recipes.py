@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.backend import ModelBackend
+from server.backend import ModelBackend, auto_mode
 from server.llm.provider import CompletionRequest
-from server.llm.templates import resolve_mode
 from server.settings import resolve_settings
 from tests.support import scripted_openai as replies
 from tests.support.scripted_openai import ScriptedOpenAI
@@ -75,6 +74,15 @@ RECIPES = [
         "b",
     ),
     Recipe(
+        "LM Studio",
+        "http://localhost:1234/v1",
+        "qwen2.5-coder-7b-instruct",
+        "qwen",
+        None,
+        "/v1/completions",
+        "b",
+    ),
+    Recipe(
         "vLLM",
         "http://localhost:8000/v1",
         "deepseek-ai/deepseek-coder-1.3b-base",
@@ -89,6 +97,24 @@ RECIPES = [
         "gemini-2.0-flash",
         "chat",
         "GEMINI_API_KEY",
+        "/v1/chat/completions",
+        "```python\nb\n```",
+    ),
+    Recipe(
+        "OpenRouter",
+        "https://openrouter.ai/api/v1",
+        "openai/gpt-4.1-mini",
+        "chat",
+        "OPENROUTER_API_KEY",
+        "/v1/chat/completions",
+        "```python\nb\n```",
+    ),
+    Recipe(
+        "Azure OpenAI",
+        "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
+        "gpt-4o-mini",
+        "chat",
+        "AZURE_OPENAI_API_KEY",
         "/v1/chat/completions",
         "```python\nb\n```",
     ),
@@ -161,10 +187,7 @@ async def test_recipe_request_shape(recipe: Recipe, scripted_openai: ScriptedOpe
         )
 
 
-@pytest.mark.parametrize(
-    "recipe",
-    [r for r in RECIPES if r.mode in ("chat", "codestral-fim", "qwen", "deepseek")],
-    ids=lambda r: r.service,
-)
+@pytest.mark.parametrize("recipe", RECIPES, ids=[r.service for r in RECIPES])
 def test_auto_mode_picks_the_recipe_mode(recipe: Recipe) -> None:
-    assert resolve_mode("auto", recipe.model) == recipe.mode
+    """Every recipe's mode is what ``auto`` chooses: the column is there to explain it."""
+    assert auto_mode("auto", recipe.model, recipe.base_url) == recipe.mode

@@ -51,7 +51,10 @@ export async function freePort() {
   return port;
 }
 
-/** Environment for child processes: no OpenAI variables of the developer's, a private home. */
+/**
+ * Environment for child processes: no OpenAI variables of the developer's, a private home, and no
+ * looking for model servers this machine runs (Ollama & co. on their usual ports).
+ */
 function cleanEnv(home, extra = {}) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('OPENAI_') && !key.startsWith('GROVE_')),
@@ -64,6 +67,7 @@ function cleanEnv(home, extra = {}) {
     XDG_STATE_HOME: path.join(home, '.local', 'state'),
     XDG_CACHE_HOME: path.join(home, '.cache'),
     GROVE_RUNTIME_DIR: path.join(home, 'runtime'),
+    GROVE_DISCOVERY_PORTS: '',
     ...extra,
   };
 }

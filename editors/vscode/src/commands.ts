@@ -16,25 +16,35 @@ export const STATUS_COMMAND = 'grove.status';
 export const STATUS_CAPABILITY = 'groveStatus';
 export const STATUS_NOTIFICATION = 'grove/status';
 
+/** The server's setup checks (`grove doctor`), which "Grove: Check setup" runs and shows. */
+export const DOCTOR_COMMAND = 'grove.doctor';
+export const CHECK_SETUP_COMMAND = 'grove.checkSetup';
+export const CHECK_SETUP_TITLE = 'Setup check';
+
 /** Client-side commands. */
 export const CLIENT_COMMANDS = [
   'grove.restartServer',
   'grove.showLogs',
   'grove.toggleInlineCompletions',
   'grove.status',
+  CHECK_SETUP_COMMAND,
 ] as const;
 
 /** Every command ID the extension registers itself (package.json contributes them). */
 export const EXTENSION_COMMANDS: ReadonlySet<string> = new Set<string>([...SERVER_COMMANDS, ...CLIENT_COMMANDS]);
 
+/** Server commands the extension runs under another name (`grove.doctor`: "Grove: Check setup"). */
+const RUN_BY_EXTENSION: ReadonlySet<string> = new Set<string>([DOCTOR_COMMAND]);
+
 /**
  * The advertised commands vscode-languageclient may register (it registers every command in
  * `executeCommandProvider.commands`): all but the extension's own, which VS Code would refuse
- * as duplicates ("command '…' already exists"), failing the client's start. The rest (e.g.
- * `grove.accepted`, run when an inline completion is accepted) stay with the client.
+ * as duplicates ("command '…' already exists"), failing the client's start, and those the
+ * extension runs under a command of its own. The rest (e.g. `grove.accepted`, run when an
+ * inline completion is accepted) stay with the client.
  */
 export function serverRegisteredCommands(advertised: readonly string[]): string[] {
-  return advertised.filter((command) => !EXTENSION_COMMANDS.has(command));
+  return advertised.filter((command) => !EXTENSION_COMMANDS.has(command) && !RUN_BY_EXTENSION.has(command));
 }
 
 /** Commands whose Markdown result streams into the panel (`grove/explanationProgress`). */
@@ -159,6 +169,32 @@ export function readResult(result: unknown): CommandResult {
     }
   }
   return { kind: 'unexpected', json: JSON.stringify(result, null, 2) ?? String(result) };
+}
+
+/** What a `grove.doctor` result says in one line: ready, or how many problems block completions. */
+export interface SetupOutcome {
+  ok: boolean;
+  summary: string;
+}
+
+/**
+ * The outcome of a `grove.doctor` result (`data: {ok, summary, checks}`, see server/doctor.py);
+ * undefined for anything else. The report itself is the result's Markdown.
+ */
+export function setupOutcome(result: unknown): SetupOutcome | undefined {
+  const data = isRecord(result) ? result.data : undefined;
+  if (!isRecord(data) || typeof data.ok !== 'boolean') {
+    return undefined;
+  }
+  const checks = Array.isArray(data.checks) ? data.checks : [];
+  const failed = checks.filter((check) => isRecord(check) && check.state === 'fail').length;
+  const summary =
+    typeof data.summary === 'string' && data.summary !== ''
+      ? data.summary
+      : data.ok
+        ? 'Ready'
+        : `Completions are blocked: ${failed} problem(s)`;
+  return { ok: data.ok, summary };
 }
 
 /** A diagnostic as {@link pickDiagnostic} sees it (VS Code's, or LSP's: lower severity = worse). */

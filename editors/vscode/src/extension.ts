@@ -14,6 +14,9 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import {
+  CHECK_SETUP_COMMAND,
+  CHECK_SETUP_TITLE,
+  DOCTOR_COMMAND,
   SERVER_COMMANDS,
   STATUS_COMMAND,
   STATUS_NOTIFICATION,
@@ -27,6 +30,7 @@ import {
   notSupportedMessage,
   pickDiagnostic,
   readResult,
+  setupOutcome,
   withStreamToken,
 } from './commands';
 import { PROGRESS_NOTIFICATION, resultContent } from './explanationStream';
@@ -271,21 +275,30 @@ function editorContext(editor: vscode.TextEditor, running: LanguageClient) {
   };
 }
 
+/** The running client, when its server offers `command`; else undefined, after saying why. */
+function clientFor(command: string): LanguageClient | undefined {
+  const running = client;
+  if (!running || running.state !== State.Running) {
+    void vscode.window.showWarningMessage('Grove: the server is not running. Run "Grove: Restart server".');
+    return undefined;
+  }
+  if (!isAdvertised(running.initializeResult?.capabilities, command)) {
+    void vscode.window.showInformationMessage(
+      notSupportedMessage(command, running.initializeResult?.serverInfo?.version),
+    );
+    return undefined;
+  }
+  return running;
+}
+
 /**
  * Run a server command. With the server's own arguments (a code action's command) they are sent
  * as given; without (palette, context menu) they are built from the active editor. Explanations
  * open at once in a preview that follows `grove/explanationProgress` until the result arrives.
  */
 async function forward(command: ServerCommandName, invokedWith: readonly unknown[]): Promise<void> {
-  const running = client;
-  if (!running || running.state !== State.Running) {
-    void vscode.window.showWarningMessage('Grove: the server is not running. Run "Grove: Restart server".');
-    return;
-  }
-  if (!isAdvertised(running.initializeResult?.capabilities, command)) {
-    void vscode.window.showInformationMessage(
-      notSupportedMessage(command, running.initializeResult?.serverInfo?.version),
-    );
+  const running = clientFor(command);
+  if (!running) {
     return;
   }
   let args: unknown[];
@@ -339,6 +352,34 @@ async function forward(command: ServerCommandName, invokedWith: readonly unknown
   } finally {
     await showing;
     statusItem.busy = false;
+    void refreshStatus();
+  }
+}
+
+/**
+ * "Grove: Check setup": the server's setup checks (`grove.doctor`, the checks of `grove doctor`)
+ * as a Markdown report beside the editor, and a warning when something blocks completions.
+ */
+async function checkSetup(): Promise<void> {
+  const running = clientFor(DOCTOR_COMMAND);
+  if (!running) {
+    return;
+  }
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Grove: checking the setup' },
+      () => running.sendRequest('workspace/executeCommand', { command: DOCTOR_COMMAND, arguments: [] }),
+    );
+    await explanations.showResult(CHECK_SETUP_TITLE, resultContent(CHECK_SETUP_TITLE, readResult(result)));
+    const outcome = setupOutcome(result);
+    if (outcome && !outcome.ok) {
+      void vscode.window.showWarningMessage(`Grove: ${outcome.summary}; the setup check says how to fix it.`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    output.appendLine(`${DOCTOR_COMMAND} failed: ${String(error)}`);
+    void vscode.window.showErrorMessage(`Grove: ${DOCTOR_COMMAND} failed: ${message}`);
+  } finally {
     void refreshStatus();
   }
 }
@@ -399,6 +440,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('grove.showLogs', () => output.show(true)),
     vscode.commands.registerCommand('grove.toggleInlineCompletions', toggleInlineCompletions),
     vscode.commands.registerCommand(STATUS_COMMAND, statusCommand),
+    vscode.commands.registerCommand(CHECK_SETUP_COMMAND, checkSetup),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration('grove.serverPath')) {
         output.appendLine('grove.serverPath changed; restarting the server.');

@@ -28,6 +28,10 @@ export function statusView(status: unknown): StatusView {
     parts.push('(completions off)');
   }
   const details: string[] = [];
+  const origin = str(s.origin);
+  if (origin) {
+    details.push(origin);
+  }
   if (lastError) {
     details.push(`last error: ${lastError}`);
   }

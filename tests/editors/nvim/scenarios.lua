@@ -362,9 +362,12 @@ function S.health(t, c)
     for _, b in ipairs(vim.api.nvim_list_bufs()) do
       if vim.bo[b].filetype == 'checkhealth' then
         local lines = vim.api.nvim_buf_get_lines(b, 0, -1, false)
-        -- The report is complete once the last section has been written.
-        if table.concat(lines, '\n'):find('model target', 1, true) then
-          return b
+        -- The report is complete once the last section (the doctor's) has been written.
+        local text = table.concat(lines, '\n')
+        for _, last in ipairs({ 'Ready: completions go to', 'Completions are blocked', 'grove.doctor' }) do
+          if text:find(last, 1, true) then
+            return b
+          end
         end
       end
     end

@@ -73,6 +73,7 @@ local function check_server()
   end
 end
 
+--- The attached grove client's status; returns the client (nil when none runs).
 local function check_client()
   health.start('Grove client')
   local clients = vim.lsp.get_clients({ name = 'grove' })
@@ -80,7 +81,7 @@ local function check_client()
     health.warn('no grove client is running', {
       "open a supported file with vim.lsp.enable('grove') or require('grove').setup{} in your config",
     })
-    return
+    return nil
   end
   local client = clients[1]
   local buffers = vim.tbl_count(client.attached_buffers)
@@ -100,11 +101,11 @@ local function check_client()
   )
   if not response then
     health.error('grove.status did not answer: ' .. tostring(err))
-    return
+    return client
   end
   if response.err then
     health.error('grove.status failed: ' .. (response.err.message or vim.inspect(response.err)))
-    return
+    return client
   end
   local status = response.result or {}
   health.ok(('model target: %s%s'):format(
@@ -120,12 +121,57 @@ local function check_client()
   else
     health.ok('no model errors so far')
   end
+  return client
+end
+
+--- How long `grove.doctor` may take: it may start the embedded model and asks the model once.
+local DOCTOR_TIMEOUT_MS = 60000
+
+local REPORTERS = { ok = health.ok, warn = health.warn, fail = health.error, info = health.info }
+
+--- The server's setup checks (`grove.doctor`, the checks of `grove doctor`), each with its fix.
+local function check_setup(client)
+  health.start('Grove setup (grove doctor)')
+  local provider = client.server_capabilities.executeCommandProvider or {}
+  if not vim.tbl_contains(provider.commands or {}, 'grove.doctor') then
+    health.info('this server has no grove.doctor (an older Grove): run `grove doctor` in a shell')
+    return
+  end
+  local response, err = client:request_sync(
+    'workspace/executeCommand',
+    { command = 'grove.doctor', arguments = {} },
+    DOCTOR_TIMEOUT_MS,
+    vim.tbl_keys(client.attached_buffers)[1]
+  )
+  if not response or response.err then
+    local why = response and (response.err.message or vim.inspect(response.err)) or tostring(err)
+    health.error('grove.doctor failed: ' .. why, { 'run `grove doctor` in a shell' })
+    return
+  end
+  local data = type(response.result) == 'table' and response.result.data or {}
+  for _, check in ipairs(data.checks or {}) do
+    local report = REPORTERS[check.state] or health.info
+    local line = ('%s: %s'):format(check.name, check.detail)
+    if type(check.fix) == 'string' and (check.state == 'warn' or check.state == 'fail') then
+      report(line, { check.fix })
+    else
+      report(line)
+    end
+  end
+  if data.ok then
+    health.ok(data.summary or 'ready')
+  else
+    health.info(data.summary or 'completions are blocked')
+  end
 end
 
 function M.check()
   check_neovim()
   check_server()
-  check_client()
+  local client = check_client()
+  if client then
+    check_setup(client)
+  end
 end
 
 return M

@@ -256,6 +256,25 @@ describe('review', () => {
   });
 });
 
+describe('setup check', () => {
+  scenario('"Grove: Check setup" from the palette shows the checks of grove doctor', async () => {
+    await vscode.runCommand('Grove: Check setup');
+    const report = await waitFor(
+      'the setup report',
+      async () => {
+        const text = await vscode.webviewText();
+        return text.includes('Completion mode') ? text : undefined;
+      },
+      30_000,
+    );
+    assert.match(report, /Ready: completions go to scripted-model @ http:\/\/127\.0\.0\.1:\d+\/v1/);
+    for (const name of ['Python and Grove', 'Grammars', 'Model in use', 'Base URL', 'API key', 'Endpoint reachable', 'Model listed']) {
+      assert.ok(report.includes(`${name}:`), `${name} in the report:\n${report}`);
+    }
+    assert.match(report, /Completion mode: prefix mode accepted; first token in \d+ ms/);
+  });
+});
+
 describe('resilience and settings', () => {
   scenario('a killed server is restarted and ghost text works again', async () => {
     await vscode.open('killed.py', 2);

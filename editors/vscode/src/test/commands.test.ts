@@ -17,6 +17,7 @@ import {
   pickDiagnostic,
   readResult,
   serverRegisteredCommands,
+  setupOutcome,
   withStreamToken,
 } from '../commands';
 
@@ -84,6 +85,10 @@ describe('commands the language client registers', () => {
   it('nothing advertised: nothing registered; order kept', () => {
     assert.deepEqual(serverRegisteredCommands([]), []);
     assert.deepEqual(serverRegisteredCommands(['b', 'grove.explain', 'a']), ['b', 'a']);
+  });
+  it('grove.doctor stays with the extension, which runs it as "Grove: Check setup"', () => {
+    assert.deepEqual(serverRegisteredCommands(['grove.doctor', 'grove.accepted']), ['grove.accepted']);
+    assert.ok(CLIENT_COMMANDS.includes('grove.checkSetup'));
   });
   it('the extension owns exactly the commands it registers', () => {
     assert.deepEqual([...EXTENSION_COMMANDS].sort(), [...new Set([...SERVER_COMMANDS, ...CLIENT_COMMANDS])].sort());
@@ -195,5 +200,31 @@ describe('package.json manifest', () => {
     assert.equal(pkg.engines.vscode, '^1.91.0');
     assert.equal(pkg.main, './out/extension.js');
     assert.match(pkg.dependencies['vscode-languageclient'], /^[~^]10\.1\./);
+  });
+});
+
+describe('setup check (grove.doctor) outcome', () => {
+  const check = (state: string) => ({ name: state, state, detail: 'd' });
+
+  it('ready: ok and the summary the server wrote', () => {
+    const result = {
+      kind: 'markdown',
+      markdown: '**Ready: completions go to m**',
+      data: { ok: true, summary: 'Ready: completions go to m', checks: [check('ok'), check('warn')] },
+    };
+    assert.deepEqual(setupOutcome(result), { ok: true, summary: 'Ready: completions go to m' });
+    assert.equal(readResult(result).kind, 'markdown');
+  });
+  it('blocked: the failed checks counted when the summary is missing', () => {
+    const data = { ok: false, checks: [check('fail'), check('ok'), check('fail'), 'junk'] };
+    assert.deepEqual(setupOutcome({ kind: 'markdown', markdown: '', data }), {
+      ok: false,
+      summary: 'Completions are blocked: 2 problem(s)',
+    });
+  });
+  it('anything else: no outcome', () => {
+    for (const result of [null, undefined, 'x', {}, { data: null }, { data: { ok: 'yes' } }, { kind: 'message', message: 'm' }]) {
+      assert.equal(setupOutcome(result), undefined, JSON.stringify(result));
+    }
   });
 });

@@ -82,6 +82,19 @@ describe('status view', () => {
     assert.equal(statusView({ ...status, inFlight: 0, busy: false }).busy, false);
   });
 
+  it('says why this model: a server found on this machine', () => {
+    const found = {
+      ...status,
+      target: 'Ollama · qwen2.5-coder:1.5b, found on 127.0.0.1:11434 (suffix)',
+      embedded: false,
+      source: 'discovery',
+      origin: 'no endpoint set; using Ollama · qwen2.5-coder:1.5b, found on 127.0.0.1:11434',
+    };
+    const view = statusView(found);
+    assert.equal(view.text, 'Grove: Ollama · qwen2.5-coder:1.5b, found on 127.0.0.1:11434 (suffix)');
+    assert.match(view.detail, /^no endpoint set; using Ollama · qwen2\.5-coder:1\.5b, found on 127\.0\.0\.1:11434 · 3 requests/);
+  });
+
   it('completions off is visible', () => {
     assert.match(statusView({ ...status, completionEnabled: false }).text, /completions off/);
   });
