@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 __all__ = ["NEOVIM_FILETYPES", "SUPPORTED_LANGUAGES", "LanguageSpec", "language_for"]
@@ -93,6 +93,39 @@ _TS_DEF_START = (
     r"(?:function\b|class\b|interface\b|enum\b|type\s+\w+\s*=)"
 )
 
+_JAVASCRIPT = LanguageSpec(
+    name="javascript",
+    grammar="javascript",
+    language_ids=("javascript", "javascriptreact", "js", "jsx"),
+    extensions=(".js", ".jsx", ".mjs", ".cjs"),
+    line_comment="//",
+    block_comment=("/*", "*/"),
+    query_name="javascript",
+    comment_types=frozenset({"comment"}),
+    string_types=_JS_STRINGS,
+    definition_types=_JS_DEFS,
+    wrapper_types=frozenset({"export_statement"}),
+    block_types=_JS_BLOCKS,
+    closer_keywords=frozenset(),
+    import_depth=1,
+    import_hint=r"\b(?:import|require)\b",
+    definition_start=_JS_DEF_START,
+)
+"""JavaScript; TypeScript and TSX are built on it and differ only where they name a field."""
+
+_TYPESCRIPT = replace(
+    _JAVASCRIPT,
+    name="typescript",
+    grammar="typescript",
+    language_ids=("typescript", "ts"),
+    extensions=(".ts", ".mts", ".cts"),
+    query_name="typescript",
+    definition_types=_TS_DEFS,
+    block_types=_JS_BLOCKS | {"interface_body"},
+    definition_start=_TS_DEF_START,
+)
+"""TypeScript; TSX is the same language with its own grammar, languageIds and extension."""
+
 _C_COMMON_BLOCKS = frozenset(
     {"translation_unit", "compound_statement", "field_declaration_list", "case_statement"}
 )
@@ -117,59 +150,14 @@ SUPPORTED_LANGUAGES: tuple[LanguageSpec, ...] = (
         definition_start=r"(?:async\s+def|def|class)\b|@",
         indent_scoped=True,
     ),
-    LanguageSpec(
-        name="javascript",
-        grammar="javascript",
-        language_ids=("javascript", "javascriptreact", "js", "jsx"),
-        extensions=(".js", ".jsx", ".mjs", ".cjs"),
-        line_comment="//",
-        block_comment=("/*", "*/"),
-        query_name="javascript",
-        comment_types=frozenset({"comment"}),
-        string_types=_JS_STRINGS,
-        definition_types=_JS_DEFS,
-        wrapper_types=frozenset({"export_statement"}),
-        block_types=_JS_BLOCKS,
-        closer_keywords=frozenset(),
-        import_depth=1,
-        import_hint=r"\b(?:import|require)\b",
-        definition_start=_JS_DEF_START,
-    ),
-    LanguageSpec(
-        name="typescript",
-        grammar="typescript",
-        language_ids=("typescript", "ts"),
-        extensions=(".ts", ".mts", ".cts"),
-        line_comment="//",
-        block_comment=("/*", "*/"),
-        query_name="typescript",
-        comment_types=frozenset({"comment"}),
-        string_types=_JS_STRINGS,
-        definition_types=_TS_DEFS,
-        wrapper_types=frozenset({"export_statement"}),
-        block_types=_JS_BLOCKS | {"interface_body"},
-        closer_keywords=frozenset(),
-        import_depth=1,
-        import_hint=r"\b(?:import|require)\b",
-        definition_start=_TS_DEF_START,
-    ),
-    LanguageSpec(
+    _JAVASCRIPT,
+    _TYPESCRIPT,
+    replace(
+        _TYPESCRIPT,
         name="tsx",
         grammar="tsx",
         language_ids=("typescriptreact", "tsx"),
         extensions=(".tsx",),
-        line_comment="//",
-        block_comment=("/*", "*/"),
-        query_name="typescript",
-        comment_types=frozenset({"comment"}),
-        string_types=_JS_STRINGS,
-        definition_types=_TS_DEFS,
-        wrapper_types=frozenset({"export_statement"}),
-        block_types=_JS_BLOCKS | {"interface_body"},
-        closer_keywords=frozenset(),
-        import_depth=1,
-        import_hint=r"\b(?:import|require)\b",
-        definition_start=_TS_DEF_START,
     ),
     LanguageSpec(
         name="go",

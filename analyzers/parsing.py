@@ -36,7 +36,7 @@ import tree_sitter as ts
 import tree_sitter_language_pack as tslp
 
 from analyzers.languages import LanguageSpec
-from analyzers.positions import LineIndex
+from analyzers.positions import LineIndex, byte_line_starts, edit_byte_starts
 
 __all__ = [
     "DEFAULT_PARSE_TIMEOUT",
@@ -56,7 +56,6 @@ _EDIT_LOG_LIMIT = 64
 _MAX_RETRY_GAP = 64
 _WIDE_ERROR = 2048
 _WIDE_SCAN_LIMIT = 20_000
-_BYTE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
 _LONE_CR_RE = re.compile(r"\r(?!\n)")
 
 T = TypeVar("T")
@@ -94,34 +93,6 @@ def _utf8_len(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text.encode("utf-8", "surrogatepass"))
-
-
-def _byte_line_starts(data: bytes) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in _BYTE_BREAK_RE.finditer(data))
-    return starts
-
-
-def _edit_byte_starts(
-    old: list[int], new_data: bytes, start: int, old_end: int, new_end: int
-) -> list[int]:
-    # Same windowing as positions.edit_starts, on bytes (line breaks are ASCII, so the byte and
-    # code-point line structures always agree).
-    i_ws = max(bisect_right(old, start - 1) - 1, 0)
-    ws = old[i_ws]
-    i_we = bisect_right(old, old_end + 1)
-    delta = new_end - old_end
-    result = old[: i_ws + 1]
-    if i_we >= len(old):
-        result.extend(m.end() for m in _BYTE_BREAK_RE.finditer(new_data, ws))
-        return result
-    we_new = old[i_we] + delta
-    result.extend(m.end() for m in _BYTE_BREAK_RE.finditer(new_data, ws, we_new))
-    if result[-1] != we_new:
-        return _byte_line_starts(new_data)
-    tail = old[i_we + 1 :]
-    result.extend(map(delta.__add__, tail) if delta else tail)
-    return result
 
 
 def _lone_cr_in(text: str, lo: int, hi: int) -> bool:
@@ -322,9 +293,7 @@ class SourceDocument:
         self._lines = LineIndex(text)
         self._bytes = text.encode("utf-8", "surrogatepass")
         self._ascii = text.isascii()
-        self._byte_starts: list[int] | None = (
-            None if self._ascii else _byte_line_starts(self._bytes)
-        )
+        self._byte_starts: list[int] | None = None if self._ascii else byte_line_starts(self._bytes)
         self._lone_cr = "\r" in text and _LONE_CR_RE.search(text) is not None
 
     @property
@@ -432,9 +401,9 @@ class SourceDocument:
         if self._ascii:
             self._byte_starts = None
         elif was_ascii or self._byte_starts is None:
-            self._byte_starts = _byte_line_starts(data)
+            self._byte_starts = byte_line_starts(data)
         else:
-            self._byte_starts = _edit_byte_starts(self._byte_starts, data, sb, eb, new_eb)
+            self._byte_starts = edit_byte_starts(self._byte_starts, data, sb, eb, new_eb)
         if self._lone_cr:
             self._lone_cr = _LONE_CR_RE.search(text) is not None
         elif "\r" in new_text or "\r" in old_text[max(start - 1, 0) : end + 1]:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import accumulate
-from typing import Literal
+from typing import AnyStr, Literal
 
 __all__ = [
     "Encoding",
     "LineIndex",
+    "byte_line_starts",
     "column_to_units",
+    "edit_byte_starts",
+    "edit_starts",
     "last_non_space",
     "line_starts",
     "units_to_column",
@@ -28,6 +31,7 @@ __all__ = [
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
+_BYTE_BREAK_RE = re.compile(rb"\r\n|\r|\n")
 _OTHER_SEPARATORS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
@@ -142,6 +146,32 @@ class LineIndex:
 
 def edit_starts(old: list[int], new_text: str, start: int, old_end: int, new_end: int) -> list[int]:
     """Line starts of ``new_text`` derived from the old text's starts ``old`` after an edit."""
+    starts = _rescan_edit(_BREAK_RE, old, new_text, start, old_end, new_end)
+    return line_starts(new_text) if starts is None else starts
+
+
+def byte_line_starts(data: bytes) -> list[int]:
+    """Byte offsets of the starts of the lines of utf-8 ``data`` (the first is always 0)."""
+    starts = [0]
+    starts.extend(m.end() for m in _BYTE_BREAK_RE.finditer(data))
+    return starts
+
+
+def edit_byte_starts(
+    old: list[int], new_data: bytes, start: int, old_end: int, new_end: int
+) -> list[int]:
+    """:func:`edit_starts` on utf-8 bytes: offsets and the edit are byte offsets.
+
+    Line breaks are ASCII, so the byte and code-point line structures always agree.
+    """
+    starts = _rescan_edit(_BYTE_BREAK_RE, old, new_data, start, old_end, new_end)
+    return byte_line_starts(new_data) if starts is None else starts
+
+
+def _rescan_edit(
+    breaks: re.Pattern[AnyStr], old: list[int], new: AnyStr, start: int, old_end: int, new_end: int
+) -> list[int] | None:
+    """Line starts of ``new`` rescanning only around the edit; None when a full scan is needed."""
     # The rescanned window begins at a line start strictly before the edit (so a "\r" | "\n"
     # pair split or joined at the edit's start is seen) and ends at a line start at least two
     # characters past the edit (so the line ending before it lies wholly in unchanged text).
@@ -151,13 +181,13 @@ def edit_starts(old: list[int], new_text: str, start: int, old_end: int, new_end
     delta = new_end - old_end
     result = old[: i_ws + 1]
     if i_we >= len(old):
-        result.extend(m.end() for m in _BREAK_RE.finditer(new_text, ws))
+        result.extend(m.end() for m in breaks.finditer(new, ws))
         return result
     we_new = old[i_we] + delta
-    result.extend(m.end() for m in _BREAK_RE.finditer(new_text, ws, we_new))
+    result.extend(m.end() for m in breaks.finditer(new, ws, we_new))
     if result[-1] != we_new:
-        # Defensive: the window must end at a line start; fall back to a full scan otherwise.
-        return line_starts(new_text)
+        # Defensive: the window must end at a line start; the caller scans the whole text.
+        return None
     tail = old[i_we + 1 :]
     if delta:
         result.extend(map(delta.__add__, tail))

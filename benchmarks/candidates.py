@@ -47,7 +47,7 @@ from analyzers.parsing import SourceDocument
 from benchmarks.latency import percentile, pick_positions
 from server.backend import ModelBackend
 from server.completion import CANDIDATES, SAMPLE_TEMPERATURE, CompletionEngine
-from server.llm.local import embedded_model_path
+from server.llm.embedded_install import embedded_model_path
 from server.refusal import SendPolicy
 from server.settings import resolve_settings
 

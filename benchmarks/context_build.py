@@ -83,8 +83,9 @@ async def run(lines: int, keystrokes: int) -> dict[str, object]:
     index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file)
     index.set_roots([str(STDLIB)])
     related = RelatedContext(index)
-    engine = CompletionEngine(backend, SendPolicy(index), related=related.blocks)
-    engine.display_path = related.display_path
+    engine = CompletionEngine(
+        backend, SendPolicy(index), related=related.blocks, display_path=related.display_path
+    )
     for name in OPEN_FILES:
         other = STDLIB / name
         index.note_open(str(other), other.read_text("utf-8"))

@@ -36,7 +36,7 @@ from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
-from server.llm.local import embedded_model_path
+from server.llm.embedded_install import embedded_model_path
 from server.refusal import SendPolicy
 from server.settings import resolve_settings
 

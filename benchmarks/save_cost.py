@@ -49,7 +49,7 @@ from typing import Any
 
 from benchmarks.soak import _complete, _open, _set_line, _status
 from server import __version__
-from server.llm.local import embedded_model_path
+from server.llm.embedded_install import embedded_model_path
 from server.llm.model_registry import RUNTIME_DIR_ENV, _proc_stat, pid_alive, read_registration
 from server.llm.shared_model import IDLE_GRACE_ENV
 from tests.e2e.test_jsonrpc_fuzz import RawLsp

@@ -20,10 +20,10 @@ from server import __version__
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
-from server.logs import configure_logging
+from server.lsp.logs import configure_logging
+from server.lsp.transport import serve_stdio
 from server.refusal import Refused, SendPolicy
 from server.settings import Settings, resolve_settings
-from server.transport import serve_stdio
 from server.workspace import WorkspaceIndex
 
 log = logging.getLogger("server.cli")
@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from server.app import create_server
+    from server.lsp.registration import create_server
 
     server = create_server()
     configure_logging(args.log_level, server)
@@ -223,11 +223,14 @@ async def _complete(args: argparse.Namespace) -> int:
     backend = await _backend(settings)
     absolute = str(path.resolve())
     index, related, policy = _workspace(path, settings)
-    engine = CompletionEngine(backend, policy)
-    engine.display_path = related.display_path
+    engine = CompletionEngine(
+        backend,
+        policy,
+        related=related.blocks if settings.context_cross_file else None,
+        display_path=related.display_path,
+    )
     try:
         if settings.context_cross_file:
-            engine.related = related.blocks
             related.prefetch(source, absolute)
             await index.idle()
         suggestion = await engine.suggest(absolute, source, offset, absolute, settings)

@@ -1,29 +1,28 @@
-"""Which model Grove talks to, and what happens when it fails.
+"""The model backend: the provider for the chosen target, and what happens when it fails.
 
-Resolves settings and the environment into one provider: a configured OpenAI-compatible
-endpoint (``grove.endpoint.baseUrl``, else ``OPENAI_BASE_URL``), or the embedded SmolLM2 model
-served by llama.cpp on loopback. Every model call goes through :meth:`ModelBackend.complete`,
-which applies the fault gate: a failing endpoint produces one message per cooldown, requests are
-held back while rate-limited, and the next success clears the state.
+:class:`ModelBackend` owns the provider for the target :mod:`server.model_choice` resolves (a
+configured endpoint, a model server found on loopback, or the embedded SmolLM2 model, which it
+starts), the looks for local model servers, and the fault gate: every model call goes through
+:meth:`ModelBackend.complete` or :meth:`ModelBackend.generate_result`, a failing endpoint
+produces one message per cooldown, requests are held back while rate-limited, and the next
+success clears the state. Foreground calls go first (:mod:`server.priority`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
 from server.llm.api_key import api_key_for
-from server.llm.discovery import PRODUCTS, Found, completion_mode, look, probe_ports
-from server.llm.local import EmbeddedModel, embedded_available, embedded_model_path
+from server.llm.discovery import Found, look, probe_ports
+from server.llm.embedded_install import embedded_available, embedded_model_path
+from server.llm.local import EmbeddedModel
 from server.llm.model_registry import embedded_log_path
 from server.llm.openai_provider import Limits, OpenAIProvider
 from server.llm.provider import (
@@ -36,16 +35,15 @@ from server.llm.provider import (
     NotConfigured,
 )
 from server.llm.shared_model import SharedModel
-from server.llm.templates import resolve_mode
 from server.llm.tokenizer import load_embedded_tokenizer
+from server.model_choice import EMBEDDED_MODEL_NAME, Target, resolve_target
+from server.priority import Preempted, PriorityGate
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
-OLLAMA_PORT = PRODUCTS["ollama"][1]
 LOOK_AGAIN_S = 60.0
 LOOK_AGAIN_ENV = "GROVE_DISCOVERY_INTERVAL_S"
 """Seconds between looks for a local model server while the embedded model stands in."""
@@ -56,178 +54,12 @@ Notify = Callable[[str, str], None]
 """(level, message) → shown to the user; level is "error", "warning" or "info"."""
 
 
-@dataclass(frozen=True)
-class Target:
-    """The endpoint a provider talks to, as resolved from settings and environment."""
-
-    base_url: str | None
-    model: str
-    mode: str
-    api_key_env: str
-    embedded: bool
-    error: str | None = None
-    """Set when ``grove.endpoint.baseUrl`` is unusable: no model is called, this is reported."""
-    source: str = "embedded"
-    """Where the choice came from: ``setting``, ``environment``, ``discovery`` or ``embedded``."""
-    origin: str = ""
-    """Why this target, in one sentence (status and doctor)."""
-    found_on: str = ""
-    """For a discovered server: ``Ollama · qwen2.5-coder:1.5b, found on 127.0.0.1:11434``."""
-
-    @property
-    def label(self) -> str:
-        """Short description for status and logs (never contains the key)."""
-        if self.error is not None:
-            return "none (grove.endpoint.baseUrl is invalid)"
-        if self.found_on:
-            return f"{self.found_on} ({self.mode})"
-        where = "embedded" if self.embedded else (self.base_url or "?")
-        return f"{self.model or '?'} @ {where} ({self.mode})"
-
-
-DISCOVERY_OFF = "grove.endpoint.discover: false turns this off"
-
-
-def resolve_target(
-    settings: Settings, env: Mapping[str, str], found: Found | None = None
-) -> Target:
-    """Settings + environment (+ what discovery found on loopback) → the endpoint to use."""
-    if settings.endpoint_error is not None:
-        return Target(
-            None,
-            settings.model,
-            "prefix",
-            "",
-            embedded=False,
-            error=settings.endpoint_error,
-            source="setting",
-            origin="grove.endpoint.baseUrl is set but unusable",
-        )
-    configured = settings.endpoint_base_url or env.get("OPENAI_BASE_URL") or None
-    if configured is not None:
-        model = settings.model or env.get("GROVE_MODEL") or env.get("OPENAI_MODEL") or ""
-        mode = auto_mode(settings.completion_mode, model, configured)
-        source, origin = (
-            ("setting", "grove.endpoint.baseUrl is set")
-            if settings.endpoint_base_url
-            else ("environment", "OPENAI_BASE_URL is set (grove.endpoint.baseUrl is empty)")
-        )
-        return Target(
-            configured,
-            model,
-            mode,
-            settings.endpoint_api_key_env,
-            embedded=False,
-            source=source,
-            origin=origin,
-        )
-    choice = found.completion if found is not None and settings.endpoint_discover else None
-    if choice is not None:
-        mode = choice.mode if settings.completion_mode == "auto" else settings.completion_mode
-        return Target(
-            choice.server.base_url,
-            choice.model,
-            mode,
-            "",  # a server found on loopback never gets the user's API key
-            embedded=False,
-            source="discovery",
-            origin=f"no endpoint set; found running on this machine ({DISCOVERY_OFF})",
-            found_on=choice.found_on,
-        )
-    mode = settings.completion_mode if settings.completion_mode != "auto" else "prefix"
-    if not settings.endpoint_discover:
-        origin = "no endpoint set and grove.endpoint.discover is false"
-    elif found is None:
-        origin = "no endpoint set (looking for a model server on loopback)"
-    else:
-        origin = f"no endpoint set; {found.summary()}"
-    return Target(
-        None, settings.model or EMBEDDED_MODEL_NAME, mode, "", embedded=True, origin=origin
-    )
-
-
-def auto_mode(setting: str, model: str, base_url: str) -> str:
-    """``grove.completion.mode`` made concrete for a configured endpoint.
-
-    ``auto`` guesses from the model name; on Ollama's port a fill-in-the-middle family becomes
-    ``suffix``, the field Ollama builds the model's own FIM prompt from.
-    """
-    mode = resolve_mode(setting, model)
-    if setting.strip().lower() in ("", "auto") and urlsplit(base_url).port == OLLAMA_PORT:
-        return completion_mode("ollama", model) or mode
-    return mode
-
-
 def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(env.get(name, ""))
     except ValueError:
         return default
     return value if value > 0 else default
-
-
-class Preempted(Exception):
-    """A background model call gave way to a foreground one; try it again later."""
-
-
-class PriorityGate:
-    """Foreground model calls (completions, commands) first; background ones (reviews) wait.
-
-    A background call starts only while no foreground call runs. A foreground call that starts
-    with ``preempt`` (the embedded model serves one request at a time) cancels the running
-    background calls, which then raise :class:`Preempted`.
-    """
-
-    def __init__(self) -> None:
-        self.foreground_calls = 0
-        self.background_calls = 0
-        self._idle: asyncio.Event | None = None
-        self._signals: set[asyncio.Future[None]] = set()
-
-    def _event(self) -> asyncio.Event:
-        if self._idle is None:
-            self._idle = asyncio.Event()
-            if not self.foreground_calls:
-                self._idle.set()
-        return self._idle
-
-    @contextlib.contextmanager
-    def foreground(self, *, preempt: bool) -> Iterator[None]:
-        """Hold background calls back while the block runs (and preempt running ones)."""
-        self.foreground_calls += 1
-        self._event().clear()
-        if preempt:
-            for signal in self._signals:
-                if not signal.done():
-                    signal.set_result(None)
-        try:
-            yield
-        finally:
-            self.foreground_calls -= 1
-            if not self.foreground_calls:
-                self._event().set()
-
-    async def background(self, work: Callable[[], Awaitable[T]]) -> T:
-        """Run ``work()`` once no foreground call runs; :class:`Preempted` if one preempts it."""
-        while self.foreground_calls:
-            await self._event().wait()
-        signal: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        inner = asyncio.ensure_future(work())
-        self._signals.add(signal)
-        self.background_calls += 1
-        try:
-            waiters: set[asyncio.Future[Any]] = {inner, signal}
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            self._signals.discard(signal)
-            self.background_calls -= 1
-            if not inner.done():
-                inner.cancel()
-        if not inner.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await inner  # the HTTP stream is closed before the foreground call goes out
-            raise Preempted
-        return inner.result()
 
 
 class ModelBackend:

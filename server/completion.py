@@ -123,13 +123,15 @@ class CompletionEngine:
         cache: CompletionCache | None = None,
         clock: Callable[[], float] = time.monotonic,
         related: RelatedSource | None = None,
+        display_path: Callable[[str], str] | None = None,
     ) -> None:
         self.backend = backend
         self.policy = policy
         self.cache = cache or CompletionCache()
         self._clock = clock
         self.related = related
-        self.display_path: Callable[[str], str] | None = None
+        """Context from other files for a completion (None: none)."""
+        self.display_path = display_path
         """Maps a document's path to the one shown in prompts (workspace-relative)."""
 
     def prepare(

@@ -41,12 +41,12 @@ from analyzers.languages import SUPPORTED_LANGUAGES
 from analyzers.markdown import sanitize_markdown
 from analyzers.parsing import SourceDocument
 from server import __version__
-from server.backend import ModelBackend, Target
-from server.install_hint import DISTRIBUTION, install_command
+from server.backend import ModelBackend
 from server.llm.api_key import api_key_for, is_loopback_url
 from server.llm.discovery import PRODUCTS, models_from_openai_list
-from server.llm.local import embedded_available, embedded_model_path
-from server.llm.openai_provider import OpenAIProvider, display_url
+from server.llm.embedded_install import embedded_available, embedded_model_path
+from server.llm.install_hint import DISTRIBUTION, install_command
+from server.llm.openai_provider import OpenAIProvider
 from server.llm.provider import (
     CompletionRequest,
     EndpointError,
@@ -55,7 +55,9 @@ from server.llm.provider import (
     LLMError,
 )
 from server.llm.templates import FIM_FAMILIES, resolve_mode
-from server.settings import BASE_URL, Settings, with_api_version
+from server.llm.urls import display_url, with_api_version
+from server.model_choice import Target
+from server.settings import BASE_URL, Settings
 
 __all__ = ["Check", "Report", "diagnose"]
 

@@ -16,10 +16,12 @@ from pathlib import PurePath
 from typing import Any
 
 from analyzers.explain import looks_binary
-from server.documents import MAX_ANALYSED_CHARS
 from server.workspace import WorkspaceIndex
 
-__all__ = ["Refused", "SendPolicy", "refusal"]
+__all__ = ["MAX_ANALYSED_CHARS", "Refused", "SendPolicy", "refusal"]
+
+MAX_ANALYSED_CHARS = 2_000_000
+"""Above this size a document is kept as text only: no tree, no completions, nothing sent."""
 
 
 class Refused(Exception):

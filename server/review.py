@@ -2,8 +2,8 @@
 
 document → review units (:mod:`analyzers.review`) → one background model request per unit whose
 key has no cached result (at most ``grove.review.maxInFlight`` at once, one for the embedded
-model; completions and commands go first, see :class:`~server.backend.PriorityGate`) → the
-answer validated and anchored on quoted lines (:mod:`analyzers.review_answers`) → cached per
+model; completions and commands go first, see :class:`~server.priority.PriorityGate`) → the
+answer validated and anchored on quoted lines (:mod:`analyzers.review.answers`) → cached per
 unit key → placed on the current text.
 
 Results outlive edits: an unchanged unit keeps its key, so its findings are placed again where
@@ -28,7 +28,7 @@ from typing import Any
 from analyzers.languages import LanguageSpec
 from analyzers.parsing import SourceDocument
 from analyzers.review import ReviewUnit, code_block, finding_schema, review_units, skip_reason
-from analyzers.review_answers import (
+from analyzers.review.answers import (
     MAX_PER_FILE,
     MAX_PER_UNIT,
     PlacedFinding,
@@ -38,9 +38,10 @@ from analyzers.review_answers import (
     read_answer,
     reanchor,
 )
-from server.backend import ModelBackend, Preempted
+from server.backend import ModelBackend
 from server.docstrings import use_chat_endpoint
 from server.llm.templates import render_prompt
+from server.priority import Preempted
 from server.refusal import SendPolicy
 from server.settings import Settings
 

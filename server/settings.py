@@ -16,6 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from server.llm.urls import with_api_version
+
 SECTION = "grove"
 BASE_URL = "grove.endpoint.baseUrl"
 
@@ -137,22 +139,6 @@ def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
     if uri_like and not re.match(r"^https?://[^\s/]+", str(value)):
         return f"{name} must be an http(s) URL, got {json.dumps(value)[:60]}"
     return None
-
-
-_VERSION_SEGMENT = re.compile(r"^v\d+[a-z0-9]*$", re.IGNORECASE)
-
-
-def with_api_version(base_url: str) -> str | None:
-    """``http://host:11434`` → ``http://host:11434/v1``; None when the path already ends with a
-    version segment (``/v1``, ``/api/v1``, ``/v1beta``) or the URL has a query or fragment."""
-    if "?" in base_url or "#" in base_url:
-        return None
-    _scheme, sep, rest = base_url.partition("://")
-    path = rest.partition("/")[2] if sep else ""
-    last = path.rstrip("/").rpartition("/")[2]
-    if _VERSION_SEGMENT.match(last):
-        return None
-    return base_url.rstrip("/") + "/v1"
 
 
 def _items_ok(value: list[object], spec: dict[str, Any]) -> bool:

@@ -20,13 +20,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
 
 class Superseded(Exception):
     """The work was replaced by a newer request for the same document."""
+
+
+class RequestedAt(NamedTuple):
+    """Where a request was made: the document's text then, and the cursor's offset in it."""
+
+    text: str
+    offset: int
+
+
+class _Continued(NamedTuple):
+    """A model call kept running after its request ended, and where that request was made."""
+
+    task: asyncio.Task[Any]
+    context: RequestedAt
 
 
 @dataclass
@@ -37,8 +51,8 @@ class Ticket:
     generation: int
     inner: asyncio.Task[Any] | None = field(default=None, repr=False)
     superseded: bool = False
-    context: Any = None
-    """What the request was made for (the caller's), handed to the edit check."""
+    context: RequestedAt | None = None
+    """Where the request was made, handed to the edit check (None: never continued)."""
     continuable: bool = False
     """The user typed forward from this request's position: keep its model call running."""
     _wake: asyncio.Future[None] | None = field(default=None, repr=False)
@@ -58,7 +72,7 @@ class TaskRegistry:
     def __init__(self) -> None:
         self._generations: dict[str, int] = {}
         self._current: dict[str, Ticket] = {}
-        self._continued: dict[str, tuple[asyncio.Task[Any], Any]] = {}
+        self._continued: dict[str, _Continued] = {}
         self.upstream_started = 0
         self.superseded_count = 0
         self.continued_count = 0
@@ -78,7 +92,7 @@ class TaskRegistry:
         """The newest ticket for ``key`` still answering, if any."""
         return self._current.get(key)
 
-    def keep_useful(self, key: str, useful: Callable[[Any], bool]) -> None:
+    def keep_useful(self, key: str, useful: Callable[[RequestedAt], bool]) -> None:
         """Keep the model calls for ``key`` whose context is still ``useful``; cancel the rest.
 
         Called after every edit and before every request: ``useful(context)`` says whether
@@ -90,7 +104,7 @@ class TaskRegistry:
         if ticket is not None and ticket.inner is not None and not ticket.inner.done():
             ticket.continuable = ticket.context is not None and useful(ticket.context)
         continued = self._continued.get(key)
-        if continued is not None and not useful(continued[1]):
+        if continued is not None and not useful(continued.context):
             self._drop_continued(key)
 
     def end(self, ticket: Ticket) -> None:
@@ -117,9 +131,9 @@ class TaskRegistry:
     async def continued(self, ticket: Ticket) -> bool:
         """Wait for the document's continued model call; False if none; Superseded if replaced."""
         continued = self._continued.get(ticket.key)
-        if continued is None or continued[0].done():
+        if continued is None or continued.task.done():
             return False
-        waiters: set[asyncio.Future[Any]] = {continued[0], ticket.wake()}
+        waiters: set[asyncio.Future[Any]] = {continued.task, ticket.wake()}
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         if ticket.superseded:
             raise Superseded
@@ -151,11 +165,11 @@ class TaskRegistry:
         inner = ticket.inner
         if inner is None or inner.done():
             return
-        if ticket.continuable:
+        if ticket.continuable and ticket.context is not None:
             continued = self._continued.get(ticket.key)
-            if continued is None or continued[0] is not inner:
+            if continued is None or continued.task is not inner:
                 self._drop_continued(ticket.key)
-                self._continued[ticket.key] = (inner, ticket.context)
+                self._continued[ticket.key] = _Continued(inner, ticket.context)
                 self.continued_count += 1
                 inner.add_done_callback(lambda task: self._forget_continued(ticket.key, task))
             return
@@ -163,13 +177,13 @@ class TaskRegistry:
 
     def _forget_continued(self, key: str, task: asyncio.Task[Any]) -> None:
         continued = self._continued.get(key)
-        if continued is not None and continued[0] is task:
+        if continued is not None and continued.task is task:
             del self._continued[key]
 
     def _drop_continued(self, key: str) -> None:
         continued = self._continued.pop(key, None)
-        if continued is not None and not continued[0].done():
-            continued[0].cancel()
+        if continued is not None and not continued.task.done():
+            continued.task.cancel()
 
     def _supersede(self, ticket: Ticket) -> None:
         ticket.superseded = True

@@ -1,17 +1,15 @@
 """The workspace index: per-file facts for cross-file context, behind Grove's ignore rules.
 
 :class:`WorkspaceIndex` owns everything Grove reads from the workspace besides the current
-document: the workspace roots, the ignore rules (built-in secrets, ``.gitignore`` and
-``.groveignore`` files read lazily per directory, exclude globs from settings), the latest text
-of open documents (which overrides the disk), a bounded most-recently-used list of opened or
-edited files, and an LRU cache of file text and facts bounded in bytes.
+document: the latest text of open documents (which overrides the disk), a bounded
+most-recently-used list of opened or edited files, and an LRU cache of file text and facts
+bounded in bytes. What may be read at all is decided by its
+:class:`~server.workspace_rules.WorkspaceRules` (workspace roots, ignore files, exclude globs,
+built-in secrets); the index exposes their methods, so callers hold one object.
 
 Facts are whatever the injected ``analyze(path, text)`` returns; the index never interprets
 them. Reading and analysing happen on one background worker thread, so request handlers only
-ever *peek*: a lookup returns what is ready and schedules the rest. The ignore decision itself
-lives in :mod:`analyzers.ignore` (pure); this module only finds and reads the ignore files.
-Any ignore file that cannot be read or compiled makes its whole root ignored (fail closed) with
-one warning through the injected ``notify(level, message)``.
+ever *peek*: a lookup returns what is ready and schedules the rest.
 """
 
 from __future__ import annotations
@@ -26,25 +24,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from analyzers.ignore import (
-    GITIGNORE,
-    GROVEIGNORE,
-    IGNORE_FILE_NAMES,
-    IgnoreRules,
-    IgnoreRulesError,
-)
+from server.workspace_rules import Notify, WorkspaceRules, normalize
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-Notify = Callable[[str, str], None]
-
-# Directories whose nested ignore files are never read (their content is rarely context).
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 DEFAULT_MAX_CACHE_BYTES = 32_000_000
@@ -52,12 +39,6 @@ DEFAULT_MAX_RECENT = 20
 DEFAULT_MAX_ENTRIES = 20_000
 # A cached disk entry older than this is served as is and re-checked (stat) in the background.
 DEFAULT_REVALIDATE_S = 2.0
-MAX_DECISIONS = 50_000
-
-
-def normalize(path: str) -> str:
-    """Absolute, normalised form of ``path`` (the index's key)."""
-    return os.path.normpath(os.path.abspath(path))
 
 
 @dataclass
@@ -88,21 +69,6 @@ class _OpenDocument(Generic[T]):
     facts: T | None = None
 
 
-@dataclass
-class _RootState:
-    """One workspace root: its ignore rules as loaded so far."""
-
-    path: str
-    rules: IgnoreRules
-    loaded: set[str] = field(default_factory=set)
-    broken: str | None = None
-    warned: set[str] = field(default_factory=set)
-
-
-class _Unreadable(Exception):
-    """An ignore file exists but cannot be read as UTF-8 text."""
-
-
 class WorkspaceIndex(Generic[T]):
     """Non-blocking, bounded, ignore-aware cache of per-file facts (see the module docstring)."""
 
@@ -118,7 +84,7 @@ class WorkspaceIndex(Generic[T]):
         revalidate_after_s: float = DEFAULT_REVALIDATE_S,
     ) -> None:
         self._analyze = analyze
-        self._notify = notify
+        self._rules = WorkspaceRules(notify)
         self.max_file_bytes = max_file_bytes
         self.max_cache_bytes = max_cache_bytes
         self.max_recent = max_recent
@@ -136,15 +102,6 @@ class WorkspaceIndex(Generic[T]):
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="grove-index"
         )
-        # Ignore state: guarded by _rules_lock (held while reading small ignore files).
-        self._rules_lock = threading.RLock()
-        self._roots: list[_RootState] = []
-        self._excludes: tuple[str, ...] = ()
-        self._excludes_error: str | None = None
-        self._outside = IgnoreRules(None)
-        self._warned: set[str] = set()
-        # path → ignored? (dropped whenever any rule changes; keeps didChange cheap)
-        self._decisions: dict[str, bool] = {}
 
     def set_analyzer(self, analyze: Callable[[str, str], T | None]) -> None:
         """Use another analyze function; cached facts are dropped."""
@@ -160,148 +117,27 @@ class WorkspaceIndex(Generic[T]):
     @property
     def roots(self) -> list[str]:
         """The workspace roots, as set."""
-        with self._rules_lock:
-            return [state.path for state in sorted(self._roots, key=lambda s: s.path)]
+        return self._rules.roots
 
     def set_roots(self, paths: Iterable[str]) -> None:
         """Use these workspace roots (existing roots keep their loaded ignore files)."""
-        # A root opened through a symbolic link also owns the files under its real path.
-        wanted = list(
-            dict.fromkeys(form for p in paths for form in (normalize(p), os.path.realpath(p)))
-        )
-        with self._rules_lock:
-            kept = {state.path: state for state in self._roots}
-            self._roots = [kept.get(path) or self._new_root(path) for path in wanted]
-            # Deepest first, so a nested root owns its subtree.
-            self._roots.sort(key=lambda state: len(state.path), reverse=True)
-            self._decisions.clear()
-        log.debug("workspace roots: %s", wanted)
+        self._rules.set_roots(paths)
 
     def set_excludes(self, globs: Sequence[str]) -> None:
         """Exclude these gitignore-style globs; a malformed one makes every path ignored."""
-        globs = tuple(globs)
-        warning = None
-        with self._rules_lock:
-            if globs == self._excludes and self._excludes_error is None:
-                return
-            self._excludes = globs
-            self._decisions.clear()
-            try:
-                self._outside = IgnoreRules(None, excludes=globs)
-            except IgnoreRulesError as error:
-                self._excludes_error = str(error)
-                warning = self._warning_once(
-                    f"Grove: {error}. No file is read for context until it is fixed."
-                )
-            else:
-                self._excludes_error = None
-                for state in self._roots:
-                    state.rules = state.rules.with_excludes(globs)
-        self._emit(warning)
-
-    def _new_root(self, path: str) -> _RootState:
-        excludes = () if self._excludes_error else self._excludes
-        return _RootState(path=path, rules=IgnoreRules(path, excludes=excludes))
+        self._rules.set_excludes(globs)
 
     def is_ignored(self, path: str) -> bool:
         """Whether ``path`` must never be read for context (secrets, ignore files, excludes)."""
-        path = normalize(path)
-        warnings: list[str] = []
-        try:
-            with self._rules_lock:
-                decision = self._decisions.get(path)
-                if decision is None:
-                    decision = self._is_ignored_locked(path, warnings)
-                    if len(self._decisions) >= MAX_DECISIONS:
-                        self._decisions.clear()
-                    self._decisions[path] = decision
-                return decision
-        finally:
-            for warning in warnings:
-                self._emit(warning)
+        return self._rules.is_ignored(path)
 
     def broken_rules(self, path: str) -> str | None:
         """Why the ignore rules over ``path`` cannot be trusted (it fails closed), or None."""
-        with self._rules_lock:
-            if self._excludes_error is not None:
-                return f"grove.context.exclude is invalid ({self._excludes_error})"
-            state = self._root_of(normalize(path))
-            return state.broken if state is not None else None
+        return self._rules.broken_rules(path)
 
     def is_secret(self, path: str) -> bool:
         """Whether ``path`` matches a built-in secret pattern."""
-        return self._outside.is_secret(normalize(path))
-
-    def _is_ignored_locked(self, path: str, warnings: list[str]) -> bool:
-        if self._excludes_error is not None:
-            return True
-        state = self._root_of(path)
-        if state is None:
-            return self._outside.is_ignored(path)
-        if state.broken is None:
-            self._load_ignore_files(state, path, warnings)
-        if state.broken is not None:
-            return True
-        return state.rules.is_ignored(path)
-
-    def _root_of(self, path: str) -> _RootState | None:
-        for state in self._roots:
-            if path == state.path or path.startswith(state.path.rstrip(os.sep) + os.sep):
-                return state
-        return None
-
-    def _load_ignore_files(self, state: _RootState, path: str, warnings: list[str]) -> None:
-        """Read the ignore files of every directory from the root down to ``path``'s parent."""
-        relative = state.rules.relative_parts(path) or ()
-        for depth in range(len(relative)):
-            key = "/".join(relative[:depth])
-            if key in state.loaded:
-                continue
-            directory = os.path.join(state.path, *relative[:depth])
-            if depth and (
-                relative[depth - 1] in SKIP_DIRS or state.rules.is_ignored(directory, is_dir=True)
-            ):
-                return  # inside an ignored directory: nothing below can be re-included
-            try:
-                gitignore = _read_ignore_file(os.path.join(directory, GITIGNORE))
-                groveignore = _read_ignore_file(os.path.join(directory, GROVEIGNORE))
-                state.rules = state.rules.with_directory(key, gitignore, groveignore)
-            except (_Unreadable, IgnoreRulesError) as error:
-                state.broken = str(error)
-                self._decisions.clear()
-                message = (
-                    f"Grove: {error}. No file under {state.path} is read for context until "
-                    "it is fixed."
-                )
-                if message not in state.warned:  # once per root until its ignore files change
-                    state.warned.add(message)
-                    warnings.append(message)
-                return
-            state.loaded.add(key)
-
-    def _reset_root(self, state: _RootState) -> None:
-        excludes = () if self._excludes_error else self._excludes
-        state.rules = IgnoreRules(state.path, excludes=excludes)
-        state.loaded.clear()
-        state.broken = None
-        state.warned.clear()
-        self._decisions.clear()
-
-    def _warning_once(self, message: str) -> str | None:
-        if message in self._warned:
-            return None
-        self._warned.add(message)
-        return message
-
-    def _emit(self, warning: str | None) -> None:
-        if warning is None:
-            return
-        log.warning("%s", warning)
-        if self._notify is not None:
-            try:
-                self._notify("warning", warning)
-            except Exception:
-                log.exception("could not deliver a workspace warning")
+        return self._rules.is_secret(path)
 
     # ------------------------------------------------------------------ open documents
 
@@ -356,12 +192,7 @@ class WorkspaceIndex(Generic[T]):
             if kind == "deleted":  # maybe a directory: drop everything under it
                 for key in [k for k in self._entries if k.startswith(prefix)]:
                     self._cached_bytes -= self._entries.pop(key).cost
-        if os.path.basename(path) in IGNORE_FILE_NAMES:
-            with self._rules_lock:
-                state = self._root_of(path)
-                if state is not None:
-                    self._reset_root(state)
-            log.info("ignore rules changed: %s", path)
+        if self._rules.ignore_file_changed(path):
             # Re-read now (in the background), so a broken file is reported right away.
             with self._lock:
                 if not self._closed:
@@ -476,11 +307,7 @@ class WorkspaceIndex(Generic[T]):
                 "openDocuments": len(self._open),
                 "recentFiles": len(self._recent),
             }
-        with self._rules_lock:
-            counts["roots"] = len(self._roots)
-            counts["failingClosed"] = self._excludes_error is not None or any(
-                state.broken is not None for state in self._roots
-            )
+        counts.update(self._rules.stats())
         return counts
 
     def close(self) -> None:
@@ -582,21 +409,6 @@ class WorkspaceIndex(Generic[T]):
                 self._cached_bytes -= evicted.cost
 
 
-def _read_ignore_file(path: str) -> str | None:
-    """Text of an ignore file, None when there is none; :class:`_Unreadable` otherwise."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise _Unreadable(f"cannot read {path}: {error.strerror or error}") from error
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _Unreadable(f"cannot read {path}: not UTF-8 text") from error
-
-
 def _read_text(path: str, limit: int) -> str | None:
     """UTF-8 text of a small, non-binary file; None for anything else."""
     try:
@@ -613,4 +425,4 @@ def _read_text(path: str, limit: int) -> str | None:
         return None
 
 
-__all__ = ["GITIGNORE", "GROVEIGNORE", "SKIP_DIRS", "WorkspaceIndex", "normalize"]
+__all__ = ["WorkspaceIndex"]

@@ -14,7 +14,7 @@ from collections.abc import Generator
 
 import pytest
 
-from server.llm.local import embedded_available
+from server.llm.embedded_install import embedded_available
 
 pytest_plugins = ["tests.support.fixtures"]
 

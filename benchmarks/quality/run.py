@@ -55,7 +55,7 @@ from benchmarks.quality.strategies import BASELINES
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file
-from server.llm.local import embedded_model_path
+from server.llm.embedded_install import embedded_model_path
 from server.llm.provider import CompletionRequest
 from server.refusal import SendPolicy
 from server.settings import Settings, resolve_settings
@@ -127,8 +127,12 @@ class Harness:
         self.strategies = list(strategies)
         self.index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file)
         self.related = RelatedContext(self.index)
-        self.engine = CompletionEngine(backend, SendPolicy(self.index), related=self.related.blocks)
-        self.engine.display_path = self.related.display_path
+        self.engine = CompletionEngine(
+            backend,
+            SendPolicy(self.index),
+            related=self.related.blocks,
+            display_path=self.related.display_path,
+        )
         self._answers: dict[str, tuple[str, float | None, float | None]] = {}
         self._opened: list[str] = []
 

@@ -264,13 +264,9 @@ def completion_mode(product: str, model: str) -> str | None:
     return "suffix" if product == "ollama" else family
 
 
-def _size_of(server: Server, model: str) -> float:
-    return server.sizes.get(model) or _billions(model.rsplit("/", 1)[-1])
-
-
 def _rank(server: Server, model: str) -> tuple[int, float]:
     """Sort key: sizes in :data:`PREFERRED_BILLIONS` first, smallest first; unknown sizes last."""
-    size = _size_of(server, model)
+    size = server.sizes.get(model) or _billions(model.rsplit("/", 1)[-1])
     low, high = PREFERRED_BILLIONS
     if low <= size <= high:
         return (0, size)

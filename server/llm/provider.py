@@ -1,4 +1,4 @@
-"""The provider contract: request/result types, the ``Provider`` protocol, errors, fault gate.
+"""The provider contract: request/result types, errors, fault gate.
 
 Owns everything the rest of Grove needs to *talk about* a model call without knowing how it is
 made: :class:`CompletionRequest` in, :class:`CompletionResult` out, one :class:`LLMError`
@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
-from server.install_hint import install_command
+from server.llm.install_hint import install_command
 
 __all__ = [
     "BadResponse",
@@ -31,7 +31,6 @@ __all__ = [
     "FaultGate",
     "LLMError",
     "NotConfigured",
-    "Provider",
     "RateLimited",
     "parse_retry_after",
     "scrub_secret",
@@ -75,36 +74,6 @@ class CompletionResult:
     choices: tuple[str, ...] = ()
     """Every choice's text in index order (``text`` is the first) when the request asked for
     several (``n`` > 1); empty otherwise. Fewer than ``n``: the endpoint ignored ``n``."""
-
-
-class Provider(Protocol):
-    """Anything that turns a :class:`CompletionRequest` into text."""
-
-    name: str
-
-    async def complete(
-        self,
-        request: CompletionRequest,
-        should_stop: Callable[[str], bool] | None = None,
-    ) -> CompletionResult:
-        """Stream a completion; stop early when ``should_stop(text_so_far)`` is True."""
-        ...
-
-    async def chat(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
-    ) -> str:
-        """The raw text of one chat answer to ``messages`` (no code-block extraction)."""
-        ...
-
-    async def generate(
-        self, prompt: str, max_tokens: int, stop: tuple[str, ...] = (), temperature: float = 0.0
-    ) -> str:
-        """The raw text of one plain completion of ``prompt``."""
-        ...
-
-    async def aclose(self) -> None:
-        """Release connections."""
-        ...
 
 
 # --------------------------------------------------------------------------------------------

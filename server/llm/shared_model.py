@@ -3,9 +3,9 @@
 Owns :class:`SharedModel`, what :class:`~server.backend.ModelBackend` uses for the embedded
 target. It has the lifecycle API of :class:`~server.llm.local.EmbeddedModel` (``start``,
 ``ensure_running`` with restarts, backoff and the SIGILL message, from their common base
-:class:`~server.llm.local.RestartingServer`; ``settle``, ``restart_needed``, ``log_tail``,
-``stop``), but the llama.cpp server it hands out is shared by
-every Grove server of the user that runs the same model with the same settings:
+:class:`~server.llm.restarting_server.RestartingServer`; ``settle``, ``restart_needed``,
+``log_tail``, ``stop``), but the llama.cpp server it hands out is shared by every Grove server
+of the user that runs the same model with the same settings:
 
 * **Finding it.** Under the registry lock (:mod:`server.llm.model_registry`), the registration
   is checked: same key (model fingerprint, Grove version, launch settings), state ``ready``,
@@ -48,14 +48,9 @@ from pathlib import Path
 from typing import Any
 
 from server import __version__
-from server.llm.local import (
-    EmbeddedModel,
-    RestartingServer,
-    answers_http,
-    require_model_path,
-    serves_alias,
-    settle_server,
-)
+from server.llm.embedded_install import require_model_path
+from server.llm.local import EmbeddedModel
+from server.llm.loopback_http import answers_http, serves_alias, settle_server
 from server.llm.model_host import HostConfig
 from server.llm.model_registry import (
     RUNTIME_DIR_ENV,
@@ -74,6 +69,7 @@ from server.llm.model_registry import (
     write_registration,
 )
 from server.llm.provider import EmbeddedModelError
+from server.llm.restarting_server import LOG_TAIL_BYTES, RestartingServer
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +94,6 @@ REGISTRY_PROTOCOL = 1
 """Bumped when the registration, the host's handshake or the lock files change meaning."""
 FOREGROUND_QUIET_S = 2.0
 """Background calls of other Grove servers wait until no foreground call ran for this long."""
-_LOG_TAIL_BYTES = 1500
 _BUSY_POLL_S = 0.05
 _ALIAS_CHECK_S = 5.0
 """How long a joining Grove waits for ``/v1/models`` (it waits for the request being served)."""
@@ -181,7 +176,7 @@ class SharedModel(RestartingServer):
         if port is not None:
             await settle_server(self.is_running, self.host, port, timeout_s)
 
-    def log_tail(self, limit: int = _LOG_TAIL_BYTES) -> str:
+    def log_tail(self, limit: int = LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the model's log (the host's and the server's output)."""
         if self.files is None:
             return ""

@@ -41,7 +41,7 @@ import pytest
 from lsprotocol import converters, types
 from pytest_lsp import LanguageClient
 
-from server.documents import MAX_ANALYSED_CHARS
+from server.lsp.documents import MAX_ANALYSED_CHARS
 from tests.e2e.harness import (
     accept_edits,
     grove_client,

@@ -19,9 +19,9 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from analyzers.parsing import SourceDocument
-from server.backend import ModelBackend, Preempted, PriorityGate
-from server.documents import MAX_ANALYSED_CHARS
-from server.refusal import SendPolicy
+from server.backend import ModelBackend
+from server.priority import Preempted, PriorityGate
+from server.refusal import MAX_ANALYSED_CHARS, SendPolicy
 from server.review import Reviewer, review_on_save, review_trigger
 from server.settings import resolve_settings
 from tests.e2e import harness

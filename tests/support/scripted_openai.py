@@ -348,10 +348,6 @@ class _Handler(BaseHTTPRequestHandler):
         for name in ("chat/completions", "fim/completions", "completions", "models"):
             if path.endswith("/" + name):
                 return name
-        if path.endswith("/extras/tokenize"):
-            return "extras/tokenize"
-        if path.endswith("/tokenize"):
-            return "tokenize"
         return ""
 
     def _model(self, record: RecordedRequest) -> str:
@@ -469,9 +465,6 @@ class _Handler(BaseHTTPRequestHandler):
             ids = reply.model_ids or self.server.owner.model_ids
             data = [{"id": i, "object": "model", "created": 0, "owned_by": "tests"} for i in ids]
             self._json(200, {"object": "list", "data": data})
-            return
-        if route.endswith("tokenize") and kind == "text":
-            self._tokenize(route, record)
             return
         if kind == "status":
             self._status(reply)
@@ -591,16 +584,6 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(reply.status, body, reply.headers)
 
-    def _tokenize(self, route: str, record: RecordedRequest) -> None:
-        owner = self.server.owner
-        if owner.tokenize_route is None or owner.tokenize_route.strip("/") != route:
-            self._json(404, {"detail": "Not Found"})
-            return
-        body = record.body if isinstance(record.body, dict) else {}
-        source = body.get("input", body.get("content", ""))
-        tokens = list(str(source).encode())
-        self._json(200, {"tokens": tokens})
-
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = False
@@ -631,7 +614,6 @@ class ScriptedOpenAI:
         model_ids: Iterable[str] = ("test-model",),
         default: Reply | None = None,
         responder: Callable[[RecordedRequest], Reply | None] | None = None,
-        tokenize_route: str | None = "/extras/tokenize",
         get_answers: dict[str, Any] | None = None,
     ) -> None:
         self.host = host
@@ -642,7 +624,6 @@ class ScriptedOpenAI:
         self.model_ids = tuple(model_ids)
         self.default = default or text("ok")
         self.responder = responder
-        self.tokenize_route = tokenize_route
         self.closing = threading.Event()
         self._lock = threading.Condition()
         self._requests: list[RecordedRequest] = []
@@ -707,7 +688,7 @@ class ScriptedOpenAI:
     # -- scripting -------------------------------------------------------------------------
 
     def script(self, *replies: Reply) -> ScriptedOpenAI:
-        """Queue replies for the next POST requests (completions, chat, FIM, tokenize)."""
+        """Queue replies for the next POST requests (completions, chat, FIM)."""
         with self._lock:
             self._queue.extend(replies)
         return self

@@ -16,7 +16,7 @@ from analyzers.review import (
     review_units,
     skip_reason,
 )
-from analyzers.review_answers import (
+from analyzers.review.answers import (
     MAX_PER_UNIT,
     Finding,
     PlacedFinding,

@@ -8,7 +8,7 @@ from analyzers.context import build_context
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from analyzers.token_count import LineTokenCounter
-from server.llm.local import embedded_model_path
+from server.llm.embedded_install import embedded_model_path
 from server.llm.tokenizer import load_embedded_tokenizer
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from server import backend as backend_module
-from server.backend import EMBEDDED_MODEL_NAME, ModelBackend, resolve_target
+from server.backend import ModelBackend
 from server.llm.provider import CompletionRequest
+from server.model_choice import EMBEDDED_MODEL_NAME, resolve_target
 from server.settings import resolve_settings
 
 
@@ -102,7 +103,7 @@ async def test_an_invalid_base_url_uses_no_model_and_stays_in_the_status(
 
 
 async def test_the_server_shows_an_invalid_base_url_once_as_an_error() -> None:
-    from server.app import GroveServer
+    from server.lsp.state import GroveServer
 
     server = GroveServer(env={})
     messages: list[tuple[str, str]] = []

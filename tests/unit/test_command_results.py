@@ -1,4 +1,4 @@
-"""The one command result shape (server/command_results.py): exactly the documented JSON."""
+"""The one command result shape (server/lsp/command_results.py): exactly the documented JSON."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from lsprotocol import types
 
-from server.command_results import (
+from server.lsp.command_results import (
     client_applies_edits,
     edit_result,
     markdown_result,

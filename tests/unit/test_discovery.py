@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from server.backend import EMBEDDED_MODEL_NAME, auto_mode, resolve_target
 from server.llm.discovery import (
     PORTS_ENV,
     Found,
@@ -16,6 +15,7 @@ from server.llm.discovery import (
     ollama_sizes,
     probe_ports,
 )
+from server.model_choice import EMBEDDED_MODEL_NAME, auto_mode, resolve_target
 from server.settings import resolve_settings
 
 

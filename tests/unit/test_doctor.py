@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from server.backend import ModelBackend, Target
+from server.backend import ModelBackend
 from server.doctor import PROBE_PREFIX, Check, Report, _start_fix, diagnose
+from server.model_choice import Target
 from server.settings import resolve_settings
 from tests.support import scripted_openai as replies
 from tests.support.scripted_openai import ScriptedOpenAI

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from server.backend import ModelBackend, auto_mode
+from server.backend import ModelBackend
 from server.llm.provider import CompletionRequest
+from server.model_choice import auto_mode
 from server.settings import resolve_settings
 from tests.support import scripted_openai as replies
 from tests.support.scripted_openai import ScriptedOpenAI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from server.install_hint import GENERIC, _from_direct_url, install_command
+from server.llm.install_hint import GENERIC, _from_direct_url, install_command
 
 
 def test_an_editable_checkout_names_that_checkout() -> None:

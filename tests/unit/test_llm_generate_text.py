@@ -1,4 +1,4 @@
-"""Raw text generation (docstrings, explanations): provider ``chat``/``generate`` and the backend.
+"""Raw text generation (docstrings, explanations): ``chat_result``/``generate_result``, backend.
 
 Against the scripted OpenAI server on 127.0.0.1: the answer comes back verbatim (a chat-mode
 provider does not extract code blocks here), errors keep Grove's types, and the backend's
@@ -30,7 +30,7 @@ async def test_chat_returns_prose_verbatim_even_in_chat_mode(
     scripted_openai.script(text("Because it is.\n\nArgs:\n    x: X."))
     provider = _provider(scripted_openai)
     try:
-        answer = await provider.chat(MESSAGES, 64, temperature=0.2)
+        answer = (await provider.chat_result(MESSAGES, 64, temperature=0.2)).text
     finally:
         await provider.aclose()
     assert answer == "Because it is.\n\nArgs:\n    x: X."
@@ -45,7 +45,7 @@ async def test_generate_posts_a_plain_prompt_with_stops(scripted_openai: Scripte
     scripted_openai.script(text("Summary.```rest"))
     provider = _provider(scripted_openai, mode="prefix")
     try:
-        answer = await provider.generate("Document:\n", 32, stop=("```",))
+        answer = (await provider.generate_result("Document:\n", 32, stop=("```",))).text
     finally:
         await provider.aclose()
     assert answer == "Summary."
@@ -60,7 +60,7 @@ async def test_chat_errors_keep_groves_types(scripted_openai: ScriptedOpenAI) ->
     provider = _provider(scripted_openai)
     try:
         with pytest.raises(EndpointBusy):
-            await provider.chat(MESSAGES, 16)
+            await provider.chat_result(MESSAGES, 16)
     finally:
         await provider.aclose()
 

@@ -293,6 +293,18 @@ async def test_chat_mode_for_reasoning_models_uses_max_completion_tokens(
     assert body["max_completion_tokens"] > 64
 
 
+async def test_raw_chat_for_reasoning_models_uses_max_completion_tokens(
+    scripted_openai: ScriptedOpenAI,
+    make: MakeProvider,
+) -> None:
+    scripted_openai.script(text("Because."))
+    await make("chat", model="openai/o3-mini").chat_result([{"role": "user", "content": "?"}], 64)
+    body = only_post(scripted_openai)
+    assert "max_tokens" not in body and "temperature" not in body
+    assert isinstance(body["max_completion_tokens"], int)
+    assert body["max_completion_tokens"] > 64
+
+
 async def test_chat_should_stop_sees_code_not_prose(
     scripted_openai: ScriptedOpenAI,
     make: MakeProvider,
@@ -644,7 +656,9 @@ async def test_api_key_never_in_logs_or_errors(
     with pytest.raises(LLMError) as refused:
         await make(base_url=closed_port_url).complete(REQUEST)
     errors.append(refused.value)
-    assert await make(base_url=closed_port_url).health() is not None
+    with pytest.raises(LLMError) as unlisted:
+        await make(base_url=closed_port_url).list_models()
+    errors.append(unlisted.value)
     for error in errors:
         logging.getLogger("grove.test").warning("failed: %s / %r", error, error)
         assert KEY not in error.user_message
@@ -658,56 +672,26 @@ async def test_api_key_never_in_logs_or_errors(
 
 
 # --------------------------------------------------------------------------------------------
-# health() and tokenize()
+# list_models()
 
 
-async def test_health(scripted_openai: ScriptedOpenAI, make: MakeProvider) -> None:
+async def test_list_models(scripted_openai: ScriptedOpenAI, make: MakeProvider) -> None:
     provider = make()
-    assert await provider.health() is None
+    assert isinstance(await provider.list_models(), dict)
     (recorded,) = scripted_openai.requests
     assert (recorded.method, recorded.path) == ("GET", "/v1/models")
     scripted_openai.script_models(status(500), html_error(200), models("a", "b"))
-    assert "HTTP 500" in (await provider.health() or "")
-    assert "HTML" in (await provider.health() or "")
-    assert await provider.health() is None
+    with pytest.raises(EndpointError, match="HTTP 500"):
+        await provider.list_models()
+    with pytest.raises(BadResponse, match="HTML"):
+        await provider.list_models()
+    listing = await provider.list_models()
+    assert [entry["id"] for entry in listing["data"]] == ["a", "b"]
 
 
-async def test_health_when_unreachable(make: MakeProvider, closed_port_url: str) -> None:
-    message = await make(base_url=closed_port_url).health()
-    assert message is not None and "Cannot reach" in message
-
-
-async def test_tokenize_llama_cpp_python_route(
-    scripted_openai: ScriptedOpenAI,
-    make: MakeProvider,
-) -> None:
-    provider = make()
-    assert await provider.tokenize("hi") == [104, 105]
-    (recorded,) = scripted_openai.requests
-    assert recorded.path == "/extras/tokenize"
-    assert recorded.body == {"input": "hi"}
-    assert await provider.tokenize("a") == [97]
-
-
-async def test_tokenize_llama_cpp_route_and_unsupported() -> None:
-    with ScriptedOpenAI(tokenize_route="/tokenize") as llama_cpp:
-        provider = OpenAIProvider(
-            base_url=llama_cpp.base_url, api_key=None, model="m", mode="prefix"
-        )
-        assert await provider.tokenize("hi") == [104, 105]
-        assert [r.path for r in llama_cpp.requests] == ["/extras/tokenize", "/tokenize"]
-        assert llama_cpp.requests[1].body == {"content": "hi"}
-        await provider.aclose()
-    with ScriptedOpenAI(tokenize_route=None) as ollama:
-        provider = OpenAIProvider(base_url=ollama.base_url, api_key=None, model="m", mode="prefix")
-        assert await provider.tokenize("hi") is None
-        assert await provider.tokenize("hi") is None
-        assert len(ollama.requests) == 2  # both routes tried once, then remembered
-        await provider.aclose()
-
-
-async def test_tokenize_never_raises(make: MakeProvider, closed_port_url: str) -> None:
-    assert await make(base_url=closed_port_url).tokenize("x") is None
+async def test_list_models_when_unreachable(make: MakeProvider, closed_port_url: str) -> None:
+    with pytest.raises(EndpointUnreachable, match="Cannot reach"):
+        await make(base_url=closed_port_url).list_models()
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 from pygls.lsp.server import LanguageServer
 
-from server import logs
+from server.lsp import logs
 
 
 class FakeServer:

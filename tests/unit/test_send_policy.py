@@ -18,9 +18,8 @@ from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, analyze_file
 from server.docstrings import DocstringError, generate_docstring
-from server.documents import MAX_ANALYSED_CHARS
 from server.explain import ExplainError, ExplainRequest, ExplanationStore, explain
-from server.refusal import Refused, SendPolicy
+from server.refusal import MAX_ANALYSED_CHARS, Refused, SendPolicy
 from server.review import Reviewer
 from server.settings import Settings, resolve_settings
 from server.workspace import WorkspaceIndex

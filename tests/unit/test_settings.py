@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 
+from server.llm.urls import with_api_version
 from server.settings import (
     Settings,
     _attribute_name,
     resolve_settings,
     schema_properties,
-    with_api_version,
 )
 
 

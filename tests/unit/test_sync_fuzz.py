@@ -1,4 +1,4 @@
-"""Document sync fuzzed through server/documents.py with its real position codec.
+"""Document sync fuzzed through server/lsp/documents.py with its real position codec.
 
 A seeded random client edits documents the way editors do: incremental changes, several
 changes in one ``didChange`` (each applied to the result of the previous one), whole-document
@@ -18,7 +18,7 @@ import pytest
 from lsprotocol import types
 
 from analyzers.positions import Encoding, line_starts
-from server.documents import DocumentStore
+from server.lsp.documents import DocumentStore
 
 from .test_analyzers_parsing import assert_same_as_fresh
 

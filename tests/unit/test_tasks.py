@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 
 import pytest
 
-from server.tasks import Superseded, TaskRegistry, Ticket
+from server.tasks import RequestedAt, Superseded, TaskRegistry, Ticket
 
 
 async def test_newer_ticket_cancels_older_inner_work() -> None:
@@ -125,12 +125,12 @@ async def _answer(registry: TaskRegistry, ticket: Ticket, work: Awaitable[str]) 
 
 
 async def _running(
-    registry: TaskRegistry, context: str = "request-1"
+    registry: TaskRegistry, text: str = "request-1"
 ) -> tuple[Gate, asyncio.Task[str | None]]:
     """A request for "doc" whose model call (a Gate) has started."""
     gate = Gate()
     ticket = registry.begin("doc")
-    ticket.context = context
+    ticket.context = RequestedAt(text, 0)
     task = asyncio.ensure_future(_answer(registry, ticket, gate.work()))
     await gate.started.wait()
     return gate, task
@@ -139,7 +139,7 @@ async def _running(
 async def test_typed_forward_keeps_the_superseded_call_running_for_the_next_request() -> None:
     registry = TaskRegistry()
     gate, task = await _running(registry)
-    registry.keep_useful("doc", lambda context: context == "request-1")
+    registry.keep_useful("doc", lambda context: context.text == "request-1")
     second = registry.begin("doc")
     assert await task is None  # the older request answers empty at once...
     assert not gate.cancelled  # ...but its model call goes on

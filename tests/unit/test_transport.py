@@ -21,10 +21,10 @@ import pytest
 from lsprotocol import types
 from pygls.protocol import JsonRPCProtocol
 
-from server import pygls_internals
-from server.app import GroveServer
-from server.pygls_internals import PyglsInternalsError
-from server.transport import ResyncingStream, serve_stdio
+from server.lsp import pygls_internals
+from server.lsp.pygls_internals import PyglsInternalsError
+from server.lsp.state import GroveServer
+from server.lsp.transport import ResyncingStream, serve_stdio
 
 
 def test_a_header_after_stray_bytes_is_found() -> None:

@@ -45,7 +45,7 @@ return {
   before_init = function(params, config)
     -- The server reads both initializationOptions and workspace/configuration.
     params.initializationOptions = vim.tbl_get(config, 'settings', 'grove') or vim.empty_dict()
-    -- Ask the server to push `grove/status` when it changes (see :h grove-statusline).
+    -- Ask the server to push `grove/status` when it changes (lua/grove/statusline.lua).
     local experimental = params.capabilities.experimental
     params.capabilities.experimental =
       vim.tbl_extend('force', type(experimental) == 'table' and experimental or {}, { groveStatus = true })

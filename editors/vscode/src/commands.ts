@@ -2,7 +2,10 @@
 // server, what arguments it sends (the same shapes as the Neovim plugin) and what it does with
 // the result.
 
-/** Server commands the extension exposes (names are stable; see DESIGN.md §1). */
+/**
+ * Server commands the extension exposes. The names are stable; the server defines them in
+ * server/lsp/features/ (docstrings.py, explain.py, review.py).
+ */
 export const SERVER_COMMANDS = [
   'grove.generateDocstring',
   'grove.explain',
@@ -141,7 +144,7 @@ export function withStreamToken(args: readonly unknown[], token: string): unknow
 }
 
 /**
- * A Grove command result, as the server builds it (server/command_results.py): an `edit` the
+ * A Grove command result, as the server builds it (server/lsp/command_results.py): an `edit` the
  * editor already applied through `workspace/applyEdit` (`applied: true`) or one to apply, Markdown
  * to show, or one message. `none` is a null result; `unexpected` anything else (shown as such).
  */
@@ -211,7 +214,7 @@ function before(a: Position, b: Position): boolean {
 
 /**
  * The diagnostic "Explain this diagnostic" explains at `position` (the Neovim plugin applies the
- * same rule, `diagnostic_at` in lua/grove/init.lua):
+ * same rule, `at` in editors/neovim/lua/grove/diagnostics.lua):
  *
  * 1. only diagnostics whose range contains the cursor (both ends included);
  * 2. the narrowest range: fewest lines, then fewest characters from its start column to its end

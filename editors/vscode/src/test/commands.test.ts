@@ -123,7 +123,7 @@ describe('invocation arguments', () => {
   });
 });
 
-describe('command results (the one shape, server/command_results.py)', () => {
+describe('command results (the one shape, server/lsp/command_results.py)', () => {
   it('an edit: applied by the editor already, or to apply', () => {
     const edit = { documentChanges: [] };
     assert.deepEqual(readResult({ kind: 'edit', edit, applied: true }), { kind: 'edit', edit, applied: true });

@@ -75,7 +75,7 @@ function pending(): { promise: Promise<unknown>; resolve: (value: unknown) => vo
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-/** A Grove command result of kind markdown (server/command_results.py). */
+/** A Grove command result of kind markdown (server/lsp/command_results.py). */
 const markdown = (text: string) => ({ kind: 'markdown', markdown: text });
 
 /** Let pending promise chains (stop, find the server, start) run. */

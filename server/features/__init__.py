@@ -1,1 +1,0 @@
-"""LSP features, one module each; every module exposes ``register(server)``."""
