@@ -21,7 +21,7 @@ from tests.e2e.harness import (
     open_document,
 )
 from tests.support import scripted_openai as replies
-from tests.support.scripted_openai import ScriptedOpenAI
+from tests.support.scripted_openai import RecordedRequest, ScriptedOpenAI
 
 EXAMPLES = FIXTURES / "example"
 
@@ -603,11 +603,24 @@ async def test_typing_burst_sends_one_upstream_request(scripted_openai: Scripted
     assert request.body["prompt"].endswith("def f(values):\n    total = sum(valu")
 
 
+CONTINUED = "x * 2 + 1\n"
+JOINED = "x + 1\n"
+
+
+def answered_in_full(record: RecordedRequest, content: str) -> bool:
+    """Every piece of a one-character-per-chunk answer went out: the call was not cut short.
+
+    ``completed`` alone is too strict: once the answer's line is complete Grove stops reading
+    (early stop), and the stream's last event may or may not have been written before that.
+    """
+    return record.completed or record.chunks_sent >= len(content)
+
+
 async def test_typing_at_the_cursor_continues_the_model_call_for_the_next_keystroke(
     scripted_openai: ScriptedOpenAI,
 ) -> None:
     uri = "file:///tmp/continue.py"
-    scripted_openai.script(replies.slow("x * 2 + 1\n", chunk_delay=0.05))
+    scripted_openai.script(replies.slow(CONTINUED, chunk_delay=0.05))
     async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, uri, "python", "def f(x):\n    return \n")
         first = lsp.protocol.send_request(
@@ -633,7 +646,7 @@ async def test_typing_at_the_cursor_continues_the_model_call_for_the_next_keystr
         )
     assert second is not None and [i.insert_text for i in second.items] == [" * 2 + 1"]
     assert len(scripted_openai.completion_requests) == 1
-    assert scripted_openai.completion_requests[0].completed
+    assert answered_in_full(scripted_openai.completion_requests[0], CONTINUED)
     assert status["upstreamRequests"] == 1
 
 
@@ -658,7 +671,7 @@ async def test_a_repeated_request_at_the_same_place_joins_the_running_call(
     scripted_openai: ScriptedOpenAI,
 ) -> None:
     uri = "file:///tmp/repeat.py"
-    scripted_openai.script(replies.slow("x + 1\n", chunk_delay=0.05))
+    scripted_openai.script(replies.slow(JOINED, chunk_delay=0.05))
     async with grove_client(endpoint_options(scripted_openai.base_url)) as lsp:
         open_document(lsp, uri, "python", "def f(x):\n    return \n")
         first = asyncio.ensure_future(inline_at(lsp, uri, 1, 11))
@@ -668,7 +681,7 @@ async def test_a_repeated_request_at_the_same_place_joins_the_running_call(
     assert first_result is not None and list(first_result.items) == []
     assert second is not None and [i.insert_text for i in second.items] == ["x + 1"]
     assert len(scripted_openai.completion_requests) == 1
-    assert scripted_openai.completion_requests[0].completed
+    assert answered_in_full(scripted_openai.completion_requests[0], JOINED)
 
 
 async def _accept(lsp: object, uri: str, item: types.InlineCompletionItem) -> None:
