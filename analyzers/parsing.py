@@ -8,17 +8,38 @@ language and purpose).
 Rules the rest of the analyzers rely on:
 
 * every offset in this API is a code-point offset into ``SourceDocument.text``;
+* the tree is reparsed lazily, by the first call that needs it after a change;
 * a parse that exceeds ``parse_timeout`` seconds is abandoned and the document keeps no tree
   (analysis falls back to text only) -- nothing here raises on hostile input, and every walk is
   iterative;
 * after a timeout a fresh parse is retried after 1, 2, 4, ... (at most 64) further edits, or at
   once when the whole text is replaced;
+* with a ``reparse_budget`` (the language server's documents: :data:`DEFAULT_REPARSE_BUDGET`)
+  the first call that needs the tree after a change parses for at most that long. An edit that
+  changes how the rest of the file parses (an unclosed bracket or quote: tree-sitter re-reads
+  everything after it, 50-190 ms in a 10,000-line file) is cut there, and until the reparse is
+  finished the document serves a *stale* tree: the previous tree with every edit since applied
+  (``tree.edit``), so nodes away from the changed text keep their exact offsets and kinds.
+  Changed text is tracked as one byte range; a node that covers part of it itself (a token, or
+  a node whose own gap between children holds it) reads as an ERROR node (``kind``,
+  ``is_error``; ``has_error`` is true for every node that touches it), and query matches that
+  capture such a token are dropped, so no token is read as something its text no longer is.
+  One attempt per change: later calls at the same version get the stale tree at once;
+* a cut reparse is resumable (tree-sitter continues where it stopped while the text and tree are
+  unchanged): :meth:`SourceDocument.finish_parse` continues it in slices (the server does so
+  once the user pauses), the next change tries again within the budget (closing the bracket
+  usually makes the reparse cheap again), and the whole-text verdicts (``has_syntax_errors``,
+  ``error_count``, ``error_count_after_insertion``, ``sexp``, ``node_spans``) finish it first,
+  up to ``parse_timeout`` in all; past that it is abandoned like any other parse. When a
+  reparse completes after the stale state was read, ``memo`` values and ``scratch`` are dropped
+  (they may hold what the stale tree said);
 * whole-tree queries return nothing for trees whose root holds an ERROR node with thousands of
   children (what hostile nesting parses into): tree-sitter's query engine is quadratic there,
   and py-tree-sitter 0.26.1's query progress callback crashes, so queries cannot be timed out;
 * the read callback returns ``bytes`` (a ``memoryview`` makes py-tree-sitter 0.26.1 crash when a
   query predicate reads node text), and nothing here calls ``Node.text``;
-* :class:`SyntaxNode` objects are valid until the next :meth:`SourceDocument.apply_change`.
+* :class:`SyntaxNode` objects are valid until the next :meth:`SourceDocument.apply_change`
+  (or until a stale tree is replaced).
 """
 
 from __future__ import annotations
@@ -40,6 +61,7 @@ from analyzers.positions import LineIndex, byte_line_starts, edit_byte_starts
 
 __all__ = [
     "DEFAULT_PARSE_TIMEOUT",
+    "DEFAULT_REPARSE_BUDGET",
     "QueryMatch",
     "SourceDocument",
     "SyntaxNode",
@@ -50,6 +72,9 @@ __all__ = [
 
 DEFAULT_PARSE_TIMEOUT = 1.0
 """Seconds a single parse may take before it is abandoned."""
+
+DEFAULT_REPARSE_BUDGET = 0.02
+"""Seconds the first reparse after a change may take in the language server (per keystroke)."""
 
 _CHUNK = 1 << 14
 _EDIT_LOG_LIMIT = 64
@@ -131,17 +156,26 @@ class SyntaxNode:
 
     @property
     def kind(self) -> str:
-        """Grammar node type, e.g. ``"function_definition"`` or ``"{"``."""
+        """Grammar node type, e.g. ``"function_definition"`` or ``"{"``.
+
+        ``"ERROR"`` for a node of a stale tree that covers changed text itself (module docs).
+        """
+        if self._doc._dirty is not None and self._doc._reads_as_error(self._node):
+            return "ERROR"
         return self._node.type
 
     @property
     def is_named(self) -> bool:
         """Whether this is a named node (not anonymous punctuation/keyword)."""
+        if self._doc._dirty is not None and self._doc._reads_as_error(self._node):
+            return True
         return self._node.is_named
 
     @property
     def is_error(self) -> bool:
-        """Whether this is an ERROR node."""
+        """Whether this is an ERROR node (or reads as one: see :attr:`kind`)."""
+        if self._doc._dirty is not None and self._doc._reads_as_error(self._node):
+            return True
         return self._node.is_error
 
     @property
@@ -151,7 +185,12 @@ class SyntaxNode:
 
     @property
     def has_error(self) -> bool:
-        """Whether this node or a descendant is an ERROR or MISSING node."""
+        """Whether this node or a descendant is an ERROR or MISSING node.
+
+        In a stale tree, also whether the node touches text changed since it was parsed.
+        """
+        if self._doc._dirty is not None and self._doc._touches_dirty(self._node):
+            return True
         return self._node.has_error
 
     @property
@@ -267,11 +306,16 @@ class SourceDocument:
         language: LanguageSpec | None,
         *,
         parse_timeout: float = DEFAULT_PARSE_TIMEOUT,
+        reparse_budget: float | None = None,
     ) -> None:
         self.language = language
         self.parse_timeout = parse_timeout
+        self.reparse_budget = reparse_budget
+        """Seconds the first reparse after a change may take before a stale tree is served
+        (None: every reparse runs to the end, up to ``parse_timeout``)."""
         self.scratch: dict[str, object] = {}
-        """Per-document state other analyzers keep across versions (keyed by module)."""
+        """Per-document state other analyzers keep across versions (keyed by module); cleared
+        when a reparse completes after the stale state was read."""
         self._version = 0
         self._memo: dict[str, object] = {}
         self._edits: list[TextEdit] = []
@@ -279,12 +323,24 @@ class SourceDocument:
         self._parser: ts.Parser | None = None
         self._tree: ts.Tree | None = None
         self._stale = False
+        """A reparse is owed: ``_tree`` (edited, or None) does not reflect the text."""
+        self._dirty: tuple[int, int] | None = None
+        """While ``_tree`` is stale: the byte range (current offsets) changed since its parse."""
+        self._masks: dict[ts.Node, bool] = {}
+        self._attempted = -1
+        """The version whose budgeted reparse was tried (and cut)."""
+        self._outstanding = False
+        """The parser holds a cut parse of the current text and tree (resumable)."""
+        self._spent = 0.0
+        self._read_stale = False
+        self._refreshes = 0
         self._failures = 0
         self._retry_in = 0
         self._set_text(text)
         if language is not None:
             self._parser = ts.Parser(_language(language.grammar))
-            self._tree = self._parse(None)
+            self._stale = True
+            self._reparse(None)
 
     # ----------------------------------------------------------------- text state
 
@@ -373,13 +429,17 @@ class SourceDocument:
         """Replace ``[start, end)`` (clamped) with ``new_text``; all of it when start is None."""
         self._version += 1
         self._memo = {}
+        if self._outstanding:
+            self._abandon_outstanding()
         if start is None:
             self._set_text(new_text)
             self._edits = []
             self._edits_floor = self._version
             if self._parser is not None:
-                self._tree = self._parse(None)
-                self._stale = False
+                self._tree = None
+                self._dirty = None
+                self._stale = True
+                self._reparse(None)
             return
         old_text = self._text
         length = len(old_text)
@@ -421,6 +481,8 @@ class SourceDocument:
         if self._tree is not None:
             new_end_point = self._ts_point(new_end, new_eb)
             self._tree.edit(sb, eb, new_eb, start_point, old_end_point, new_end_point)
+            self._dirty = _grow_range(self._dirty, sb, eb, new_eb)
+            self._masks = {}
             self._stale = True
         else:
             self._retry_in -= 1
@@ -437,48 +499,138 @@ class SourceDocument:
         """``compute()`` memoised under ``key`` until the next change."""
         if key in self._memo:
             return cast(T, self._memo[key])
+        refreshes = self._refreshes
         value = compute()
-        self._memo[key] = value
+        if refreshes == self._refreshes:  # not computed partly from a stale tree since dropped
+            self._memo[key] = value
         return value
 
     # ------------------------------------------------------------------ parsing
 
-    def _parse(self, old_tree: ts.Tree | None, data: bytes | None = None) -> ts.Tree | None:
+    def _parse(
+        self,
+        old_tree: ts.Tree | None,
+        timeout: float,
+        data: bytes | None = None,
+        *,
+        resume: bool = False,
+    ) -> ts.Tree | None:
+        """One parse call of at most ``timeout`` seconds; None when cut (the parser keeps it).
+
+        ``resume`` continues the parser's outstanding (cut) parse; any other call drops it.
+        """
         parser = self._parser
         if parser is None:
             return None
+        if self._outstanding and not resume:
+            self._abandon_outstanding()
         source = self._bytes if data is None else data
 
         # Plain bytes, not a memoryview: see the module docstring (py-tree-sitter#435).
         def read(offset: int, _point: ts.Point) -> bytes:
             return source[offset : offset + _CHUNK]
 
-        deadline = time.monotonic() + self.parse_timeout
+        deadline = time.monotonic() + timeout
 
         def progress(_offset: int, _has_error: bool) -> bool:
-            return time.monotonic() > deadline
+            return time.monotonic() >= deadline
 
         try:
             if old_tree is None:
-                tree = parser.parse(read, progress_callback=progress)
-            else:
-                tree = parser.parse(read, old_tree, progress_callback=progress)
-        except ValueError:
-            tree = None
+                return parser.parse(read, progress_callback=progress)
+            return parser.parse(read, old_tree, progress_callback=progress)
+        except ValueError:  # py-tree-sitter's "Parsing failed": cut by the progress callback
+            return None
+
+    def _abandon_outstanding(self) -> None:
+        if self._parser is not None:
+            self._parser.reset()
+        self._outstanding = False
+        self._spent = 0.0
+
+    def _reparse(self, budget: float | None) -> None:
+        """Parse the text (from the edited tree) for at most ``budget`` s (None: to the end).
+
+        A parse cut by the budget stays outstanding (resumable, the tree stays stale); one that
+        has taken ``parse_timeout`` in all is abandoned and the document keeps no tree.
+        """
+        if not self._outstanding:
+            self._spent = 0.0
+        remaining = self.parse_timeout - self._spent
+        limit = remaining if budget is None else min(budget, remaining)
+        started = time.monotonic()
+        tree = self._parse(self._tree, limit, resume=self._outstanding)
+        self._spent += time.monotonic() - started
+        if tree is None and budget is not None and self._spent < self.parse_timeout:
+            self._outstanding = True
+            return
+        self._outstanding = False
+        self._spent = 0.0
         if tree is None:
-            parser.reset()
-            if data is None:
-                self._failures += 1
-                self._retry_in = min(2 ** (self._failures - 1), _MAX_RETRY_GAP)
-        elif data is None:
+            if self._parser is not None:
+                self._parser.reset()
+            self._failures += 1
+            self._retry_in = min(2 ** (self._failures - 1), _MAX_RETRY_GAP)
+        else:
             self._failures = 0
-        return tree
+        self._tree = tree
+        self._stale = False
+        self._dirty = None
+        self._masks = {}
+        if self._read_stale:
+            # What was derived from the stale tree (or from no tree) is not worth keeping.
+            self._read_stale = False
+            self._refreshes += 1
+            self._memo = {}
+            self.scratch.clear()
 
     def _current_tree(self) -> ts.Tree | None:
+        """The tree for analysis: reparsed first (within the budget once per version)."""
         if self._stale:
-            self._stale = False
-            self._tree = self._parse(self._tree)
+            if self.reparse_budget is None:
+                self._reparse(None)
+            elif self._attempted != self._version:
+                self._attempted = self._version
+                self._reparse(self.reparse_budget)
+            if self._stale:
+                self._read_stale = True
         return self._tree
+
+    def _complete_tree(self) -> ts.Tree | None:
+        """The tree of the current text, reparsed to the end if need be (whole-text verdicts)."""
+        if self._stale:
+            self._reparse(None)
+        return self._tree
+
+    @property
+    def reparse_pending(self) -> bool:
+        """Whether the tree does not reflect the text yet (a reparse is owed, or was cut)."""
+        return self._stale
+
+    def finish_parse(self, budget: float | None = None) -> bool:
+        """Continue an owed reparse for up to ``budget`` seconds (None: to the end).
+
+        True once the tree reflects the text -- or the parse was abandoned at ``parse_timeout``
+        (the document then keeps no tree, as after any timeout).
+        """
+        if self._stale:
+            self._reparse(budget)
+        return not self._stale
+
+    def _touches_dirty(self, node: ts.Node) -> bool:
+        dirty = self._dirty
+        return dirty is not None and node.start_byte <= dirty[1] and node.end_byte >= dirty[0]
+
+    def _reads_as_error(self, node: ts.Node) -> bool:
+        """Whether a node of the stale tree covers changed text itself (not only via a child)."""
+        dirty = self._dirty
+        if dirty is None or not (node.start_byte <= dirty[1] and node.end_byte >= dirty[0]):
+            return False
+        masked = self._masks.get(node)
+        if masked is None:
+            masked = not _child_touches(node, dirty[0], dirty[1])
+            self._masks[node] = masked
+        return masked
 
     @property
     def has_tree(self) -> bool:
@@ -487,13 +639,19 @@ class SourceDocument:
 
     @property
     def has_syntax_errors(self) -> bool:
-        """Whether the tree contains ERROR or MISSING nodes (False without a tree)."""
-        tree = self._current_tree()
+        """Whether the tree contains ERROR or MISSING nodes (False without a tree).
+
+        Judged on the tree of the current text: an owed reparse is finished first.
+        """
+        tree = self._complete_tree()
         return tree is not None and tree.root_node.has_error
 
     def error_count(self) -> int:
-        """Number of ERROR and MISSING nodes (ERROR subtrees count once); 0 without a tree."""
-        tree = self._current_tree()
+        """Number of ERROR and MISSING nodes (ERROR subtrees count once); 0 without a tree.
+
+        Judged on the tree of the current text: an owed reparse is finished first.
+        """
+        tree = self._complete_tree()
         if tree is None:
             return 0
         return self.memo("parsing.error_count", lambda: _count_errors(tree.root_node))
@@ -501,9 +659,10 @@ class SourceDocument:
     def error_count_after_insertion(self, offset: int, inserted: str) -> int | None:
         """Error count of the text with ``inserted`` at ``offset`` (None without a tree).
 
-        Parses a copy incrementally; the document itself is not changed.
+        Parses a copy incrementally; the document itself is not changed (an owed reparse of it
+        is finished first).
         """
-        tree = self._current_tree()
+        tree = self._complete_tree()
         if tree is None:
             return None
         offset = min(max(offset, 0), len(self._text))
@@ -518,8 +677,10 @@ class SourceDocument:
             end_point = (row, column + len(data))
         copy = tree.copy()
         copy.edit(sb, sb, sb + len(data), (row, column), (row, column), end_point)
-        new_tree = self._parse(copy, new_data)
+        new_tree = self._parse(copy, self.parse_timeout, new_data)
         if new_tree is None:
+            if self._parser is not None:
+                self._parser.reset()
             return None
         return _count_errors(new_tree.root_node)
 
@@ -601,6 +762,8 @@ class SourceDocument:
         target = tree.root_node if node is None else node._node
         result = []
         for pattern, captures in cursor.matches(target):
+            if self._dirty is not None and self._captures_changed_token(captures):
+                continue
             wrapped = {
                 name: [SyntaxNode(self, n) for n in nodes]
                 for name, nodes in captures.items()
@@ -609,14 +772,24 @@ class SourceDocument:
             result.append(QueryMatch(pattern, wrapped))
         return result
 
+    def _captures_changed_token(self, captures: dict[str, list[ts.Node]]) -> bool:
+        return any(
+            n.child_count == 0 and self._reads_as_error(n)
+            for nodes in captures.values()
+            for n in nodes
+        )
+
     def sexp(self) -> str | None:
-        """S-expression of the whole tree (None without a tree)."""
-        tree = self._current_tree()
+        """S-expression of the whole tree of the current text (None without a tree)."""
+        tree = self._complete_tree()
         return None if tree is None else str(tree.root_node)
 
     def node_spans(self) -> list[tuple[str, int, int]]:
-        """Every node as (kind, start byte, end byte) in pre-order (for tests and debugging)."""
-        tree = self._current_tree()
+        """Every node as (kind, start byte, end byte) in pre-order (for tests and debugging).
+
+        Of the tree of the current text, like :meth:`sexp`.
+        """
+        tree = self._complete_tree()
         if tree is None:
             return []
         out: list[tuple[str, int, int]] = []
@@ -630,6 +803,41 @@ class SourceDocument:
             while not cursor.goto_next_sibling():
                 if not cursor.goto_parent():
                     return out
+
+
+def _grow_range(dirty: tuple[int, int] | None, sb: int, eb: int, new_eb: int) -> tuple[int, int]:
+    """The changed byte range after bytes ``[sb, eb)`` became ``[sb, new_eb)`` (one hull)."""
+    if dirty is None:
+        return (sb, new_eb)
+    delta = new_eb - eb
+
+    def moved(byte: int, inside: int) -> int:
+        if byte <= sb:
+            return byte
+        return byte + delta if byte >= eb else inside
+
+    return (min(moved(dirty[0], sb), sb), max(moved(dirty[1], new_eb), new_eb))
+
+
+def _child_touches(node: ts.Node, lo: int, hi: int) -> bool:
+    """Whether a child of ``node`` touches bytes ``[lo, hi]`` (ends at ``lo`` or later and
+    starts at ``hi`` or earlier).
+
+    A binary search over ``child(i)``: ``Node.first_child_for_byte`` would do, but
+    py-tree-sitter 0.26.1 crashes when no child ends after the byte.
+    """
+    low, high = 0, node.child_count
+    while low < high:
+        mid = (low + high) // 2
+        child = node.child(mid)
+        if child is not None and child.end_byte < lo:
+            low = mid + 1
+        else:
+            high = mid
+    if low == node.child_count:
+        return False
+    child = node.child(low)
+    return child is not None and child.start_byte <= hi
 
 
 def _has_wide_error(tree: ts.Tree) -> bool:

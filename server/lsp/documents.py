@@ -4,10 +4,15 @@ Grove keeps its own copy of every open document so that each incremental change 
 to the text and to the tree-sitter tree together (``tree.edit`` + reparse). Positions from the
 client arrive in the negotiated encoding (utf-16 by default) and are converted to code-point
 offsets here, once, so everything below works on plain ``str`` offsets.
+
+Each keystroke's first reparse runs within :data:`~analyzers.parsing.DEFAULT_REPARSE_BUDGET`
+(an unclosed bracket would otherwise block the event loop for one full reparse of the rest of
+the file); a reparse cut there is finished in slices once the user pauses typing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +21,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 
 from analyzers.languages import LanguageSpec, language_for
-from analyzers.parsing import SourceDocument
+from analyzers.parsing import DEFAULT_REPARSE_BUDGET, SourceDocument
 from analyzers.positions import Encoding, column_to_units, units_to_column
 from server.refusal import MAX_ANALYSED_CHARS
 
@@ -79,8 +84,15 @@ class OpenDocument:
 class DocumentStore:
     """The open documents, keyed by URI."""
 
-    def __init__(self) -> None:
+    FINISH_IDLE_S = 0.2
+    """Pause in a document's changes after which a cut reparse is finished."""
+    FINISH_SLICE_S = 0.02
+    """Longest the event loop is held per slice of that work."""
+
+    def __init__(self, *, reparse_budget: float | None = DEFAULT_REPARSE_BUDGET) -> None:
         self._documents: dict[str, OpenDocument] = {}
+        self._reparse_budget = reparse_budget
+        self._finishers: dict[str, asyncio.Handle] = {}
 
     def open(self, item: types.TextDocumentItem) -> OpenDocument:
         """Start tracking a document."""
@@ -90,7 +102,7 @@ class DocumentStore:
             uri=item.uri,
             language_id=item.language_id,
             version=item.version,
-            source=SourceDocument(item.text, language),
+            source=SourceDocument(item.text, language, reparse_budget=self._reparse_budget),
         )
         self._documents[item.uri] = document
         return document
@@ -114,11 +126,40 @@ class DocumentStore:
             else:
                 document.source.apply_change(None, None, change.text)
         document.version = identifier.version
+        self._finish_when_idle(identifier.uri)
         return document
 
     def close(self, uri: str) -> None:
         """Forget a document."""
+        self._cancel_finisher(uri)
         self._documents.pop(uri, None)
+
+    def finish_parse(self, uri: str, budget: float | None = FINISH_SLICE_S) -> bool:
+        """Continue the document's owed reparse for up to ``budget`` seconds; True when done."""
+        document = self._documents.get(uri)
+        return document is None or document.source.finish_parse(budget)
+
+    def _finish_when_idle(self, uri: str) -> None:
+        """(Re)start the pause timer after which a cut reparse is finished, in slices."""
+        self._cancel_finisher(uri)
+        if self._reparse_budget is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (scripts, tests): finish_parse is theirs to call
+            return
+        self._finishers[uri] = loop.call_later(self.FINISH_IDLE_S, self._finish_slice, uri)
+
+    def _finish_slice(self, uri: str) -> None:
+        self._finishers.pop(uri, None)
+        if not self.finish_parse(uri):
+            # Yield between slices: a change that arrives meanwhile cancels the rest.
+            self._finishers[uri] = asyncio.get_running_loop().call_soon(self._finish_slice, uri)
+
+    def _cancel_finisher(self, uri: str) -> None:
+        handle = self._finishers.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
 
     def get(self, uri: str) -> OpenDocument | None:
         """The open document at ``uri``, if any."""
