@@ -30,10 +30,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from analyzers.bench.metrics import percentile
 from analyzers.context import estimate_tokens
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
-from benchmarks.quality.metrics import percentile
 from server.backend import ModelBackend
 from server.completion import CompletionEngine
 from server.context_sources import FileFacts, RelatedContext, analyze_file

@@ -1,5 +1,5 @@
 """The ``grove`` command: ``serve`` (the language server), ``complete``, ``docstring``,
-``explain``, ``review`` and ``doctor``.
+``explain``, ``review``, ``doctor`` and ``bench``.
 
 ``python -m server`` is ``grove serve``.
 """
@@ -18,8 +18,10 @@ from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from server import __version__
 from server.backend import ModelBackend
+from server.bench.command import add_arguments as add_bench_arguments
+from server.cli_workspace import open_workspace
 from server.completion import CompletionEngine
-from server.context_sources import FileFacts, RelatedContext, analyze_file
+from server.context_sources import FileFacts, RelatedContext
 from server.lsp.logs import configure_logging
 from server.lsp.transport import serve_stdio
 from server.refusal import Refused, SendPolicy
@@ -28,7 +30,6 @@ from server.workspace import WorkspaceIndex
 
 log = logging.getLogger("server.cli")
 
-_ROOT_MARKERS = (".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml", ".grove")
 _LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+)$")
 
 
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "explain": _explain,
         "review": _review,
         "doctor": _doctor,
+        "bench": _bench,
     }
     command = commands.get(args.command)
     if command is None:
@@ -100,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     doctor.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
     doctor.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
+    bench = sub.add_parser(
+        "bench", help="measure completions on your own code: your model, mode and budget"
+    )
+    add_bench_arguments(bench)
+    bench.add_argument("--settings", help="JSON object of grove settings (same keys as editors)")
+    bench.add_argument("--log-level", default="warning", choices=_LOG_LEVELS)
     return parser
 
 
@@ -161,14 +169,6 @@ def _parse_settings(settings_json: str | None) -> Settings | None:
     return resolve_settings(raw_settings)
 
 
-def _project_root(path: Path) -> Path:
-    """The nearest directory above ``path`` that looks like a project root, else its directory."""
-    for directory in path.parents:
-        if any((directory / marker).exists() for marker in _ROOT_MARKERS):
-            return directory
-    return path.parent
-
-
 _pending: list[str] = []
 """Model and workspace messages not printed yet (see :func:`_finish`)."""
 
@@ -207,10 +207,8 @@ def _workspace(
     path: Path, settings: Settings
 ) -> tuple[WorkspaceIndex[FileFacts], RelatedContext, SendPolicy]:
     """The workspace index (rooted at the file's project), its context engine and send policy."""
-    index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file, notify=_notify)
-    index.set_roots([str(_project_root(path.resolve()))])
-    index.set_excludes(settings.context_exclude)
-    return index, RelatedContext(index), SendPolicy(index)
+    workspace = open_workspace(str(path.resolve()), settings.context_exclude, _notify)
+    return workspace.index, workspace.related, workspace.policy
 
 
 async def _complete(args: argparse.Namespace) -> int:
@@ -491,6 +489,19 @@ async def _doctor(args: argparse.Namespace) -> int:
         await backend.aclose()
     print(json.dumps(report.data(), ensure_ascii=False) if args.json else report.text())
     return 0 if report.ok else 1
+
+
+async def _bench(args: argparse.Namespace) -> int:
+    from server.bench.command import run_bench
+
+    configure_logging(args.log_level)
+    return await run_bench(
+        args,
+        notify=_notify,
+        finish=_finish,
+        out=print,
+        err=lambda line: print(line, file=sys.stderr, flush=True),
+    )
 
 
 if __name__ == "__main__":

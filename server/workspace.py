@@ -127,9 +127,9 @@ class WorkspaceIndex(Generic[T]):
         """Exclude these gitignore-style globs; a malformed one makes every path ignored."""
         self._rules.set_excludes(globs)
 
-    def is_ignored(self, path: str) -> bool:
+    def is_ignored(self, path: str, *, is_dir: bool = False) -> bool:
         """Whether ``path`` must never be read for context (secrets, ignore files, excludes)."""
-        return self._rules.is_ignored(path)
+        return self._rules.is_ignored(path, is_dir=is_dir)
 
     def broken_rules(self, path: str) -> str | None:
         """Why the ignore rules over ``path`` cannot be trusted (it fails closed), or None."""

@@ -37,9 +37,32 @@ SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 MAX_DECISIONS = 50_000
 
 
+ROOT_MARKERS = (".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml", ".grove")
+"""Files or directories that make a directory a project root (for the CLI commands)."""
+
+
 def normalize(path: str) -> str:
     """Absolute, normalised form of ``path`` (the key of every per-path decision and cache)."""
     return os.path.normpath(os.path.abspath(path))
+
+
+def project_root(path: str) -> str:
+    """The nearest directory holding ``path`` (a directory holds itself) with a root marker.
+
+    Without one: ``path`` itself if it is a directory, else its directory. The CLI commands
+    root the workspace (and so its ignore files) here, as an editor roots it at the folder it
+    opened.
+    """
+    path = normalize(path)
+    start = path if os.path.isdir(path) else os.path.dirname(path)
+    directory = start
+    while True:
+        if any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent
 
 
 @dataclass
@@ -114,18 +137,22 @@ class WorkspaceRules:
                     state.rules = state.rules.with_excludes(globs)
         self._emit(warning)
 
-    def is_ignored(self, path: str) -> bool:
-        """Whether ``path`` must never be read for context (secrets, ignore files, excludes)."""
+    def is_ignored(self, path: str, *, is_dir: bool = False) -> bool:
+        """Whether ``path`` must never be read for context (secrets, ignore files, excludes).
+
+        ``is_dir``: ``path`` is a directory (patterns such as ``build/`` match it).
+        """
         path = normalize(path)
+        key = path + os.sep if is_dir else path
         warnings: list[str] = []
         try:
             with self._lock:
-                decision = self._decisions.get(path)
+                decision = self._decisions.get(key)
                 if decision is None:
-                    decision = self._is_ignored_locked(path, warnings)
+                    decision = self._is_ignored_locked(path, warnings, is_dir)
                     if len(self._decisions) >= MAX_DECISIONS:
                         self._decisions.clear()
-                    self._decisions[path] = decision
+                    self._decisions[key] = decision
                 return decision
         finally:
             for warning in warnings:
@@ -168,17 +195,17 @@ class WorkspaceRules:
         excludes = () if self._excludes_error else self._excludes
         return _RootState(path=path, rules=IgnoreRules(path, excludes=excludes))
 
-    def _is_ignored_locked(self, path: str, warnings: list[str]) -> bool:
+    def _is_ignored_locked(self, path: str, warnings: list[str], is_dir: bool = False) -> bool:
         if self._excludes_error is not None:
             return True
         state = self._root_of(path)
         if state is None:
-            return self._outside.is_ignored(path)
+            return self._outside.is_ignored(path, is_dir=is_dir)
         if state.broken is None:
             self._load_ignore_files(state, path, warnings)
         if state.broken is not None:
             return True
-        return state.rules.is_ignored(path)
+        return state.rules.is_ignored(path, is_dir=is_dir)
 
     def _root_of(self, path: str) -> _RootState | None:
         for state in self._roots:
@@ -255,4 +282,4 @@ def _read_ignore_file(path: str) -> str | None:
         raise _Unreadable(f"cannot read {path}: not UTF-8 text") from error
 
 
-__all__ = ["SKIP_DIRS", "Notify", "WorkspaceRules", "normalize"]
+__all__ = ["ROOT_MARKERS", "SKIP_DIRS", "Notify", "WorkspaceRules", "normalize", "project_root"]

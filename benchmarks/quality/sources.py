@@ -1,6 +1,7 @@
 """Real source files already on this machine, for the quality harness (never committed).
 
-Owns :class:`SourceFile`, :class:`CollectedSources` and :func:`collect_sources`.  Each language
+Owns :class:`CollectedSources` and :func:`collect_sources` (each file a
+:class:`analyzers.bench.tasks.SourceFile`).  Each language
 has one source, chosen because it is installed anyway and is real, idiomatic code:
 
 * ``python``: the running interpreter's standard library (top-level modules and packages; no
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from analyzers.bench.tasks import SourceFile
+
 __all__ = [
     "LANGUAGES",
     "MAX_FILE_BYTES",
@@ -59,18 +62,6 @@ _LUA_SKIP_DIRS = frozenset({"_meta"})
 _NODE_SKIP_DIRS = frozenset({".bin", ".cache", "dist", "test", "tests", "__tests__"})
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One collected file: its language, absolute path, path under its source root, text, hash."""
-
-    language: str
-    path: str
-    relpath: str
-    text: str = field(repr=False)
-    sha256: str
-    """SHA-256 of the file's bytes (hex)."""
 
 
 @dataclass

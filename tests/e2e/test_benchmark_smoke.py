@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from analyzers.bench.tasks import build_tasks, masked_text
 from benchmarks import typing_replay
 from benchmarks.oracle_endpoint import continuation, oracle_responder
 from benchmarks.quality import run as harness
-from benchmarks.quality.masking import build_tasks, masked_text
 from benchmarks.quality.sources import collect_sources
 from tests.support import scripted_openai as replies
 from tests.support.scripted_openai import RecordedRequest, ScriptedOpenAI

@@ -1,14 +1,19 @@
-"""The benchmark harness's metrics: exact match, edit similarity, bootstrap, percentiles."""
+"""grove bench's (and the harness's) metrics: exact match, edit similarity, bootstrap."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
-from benchmarks.quality.metrics import (
+from analyzers.bench.metrics import (
     code_lines,
     edit_similarity,
     exact_match,
     first_statement,
+    indel_ratio,
+    lcs_length,
     mean,
     paired_bootstrap,
     percentile,
@@ -128,3 +133,14 @@ def test_paired_bootstrap_rejects_unpaired_input() -> None:
         paired_bootstrap([1.0], [1.0, 2.0])
     with pytest.raises(ValueError):
         paired_bootstrap([], [])
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_indel_ratio_is_rapidfuzz_ratio(a: str, b: str) -> None:
+    assert indel_ratio(a, b) == pytest.approx(fuzz.ratio(a, b), abs=1e-9)
+
+
+def test_lcs_length_by_hand() -> None:
+    assert lcs_length("", "abc") == 0
+    assert lcs_length("abcbdab", "bdcaba") == 4
+    assert lcs_length("x" * 200, "x" * 150) == 150  # longer than a machine word

@@ -1,4 +1,4 @@
-"""The benchmark harness's task builder (masking by syntax) and its source collection."""
+"""The task builder of grove bench and the harness (masking by syntax); the harness sources."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from analyzers.context import estimate_tokens
-from benchmarks.quality.masking import (
+from analyzers.bench.tasks import (
     KINDS,
     MAX_TOKENS,
     MIN_TOKENS,
+    SourceFile,
     Target,
     build_tasks,
     find_targets,
@@ -19,7 +19,8 @@ from benchmarks.quality.masking import (
     split_of,
     tasks_for_file,
 )
-from benchmarks.quality.sources import SourceFile, collect_sources
+from analyzers.context import estimate_tokens
+from benchmarks.quality.sources import collect_sources
 
 PYTHON = '''import os
 

@@ -7,7 +7,9 @@ summary helpers (:func:`mean`, :func:`share`, :func:`percentile`, :func:`summari
 
 CrossCodeEval cuts the prediction to its first statement with a parser, removes comments from the
 prediction and the reference, and then counts an exact match when the lists of stripped
-non-empty lines are equal; edit similarity is ``fuzz.ratio`` of the two stripped strings.  A model
+non-empty lines are equal; edit similarity is ``fuzz.ratio`` of the two stripped strings (the
+Indel similarity, ``200 * LCS / (len(a) + len(b))``; computed here with a bit-parallel
+longest-common-subsequence, :func:`indel_ratio`, so the product needs no ``rapidfuzz``).  A model
 fragment (``x, y`` for an argument list, a half statement) does not parse on its own, so here the
 cut is by lines instead, after comment removal (a leading comment line does not eat the cut):
 
@@ -27,13 +29,13 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from rapidfuzz import fuzz
-
 __all__ = [
     "code_lines",
     "edit_similarity",
     "exact_match",
     "first_statement",
+    "indel_ratio",
+    "lcs_length",
     "mean",
     "paired_bootstrap",
     "percentile",
@@ -195,11 +197,34 @@ def exact_match(prediction: str, target: str, language: str | None = None) -> bo
     return got == expected
 
 
+def lcs_length(a: str, b: str) -> int:
+    """Length of the longest common subsequence of ``a`` and ``b`` (bit-parallel, Hyyrö 2004)."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(b):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    full = (1 << len(b)) - 1
+    row = full
+    for ch in a:
+        matches = row & masks.get(ch, 0)
+        row = ((row + matches) | (row - matches)) & full
+    return len(b) - row.bit_count()
+
+
+def indel_ratio(a: str, b: str) -> float:
+    """``rapidfuzz.fuzz.ratio``: 0-100, ``200 * LCS / (len(a) + len(b))``; 100 for two empties."""
+    total = len(a) + len(b)
+    return 100.0 if total == 0 else 200.0 * lcs_length(a, b) / total
+
+
 def edit_similarity(prediction: str, target: str, language: str | None = None) -> float:
     """CrossCodeEval edit similarity: ``fuzz.ratio`` (0-100) of the stripped, cut strings."""
     expected = code_lines(target, language)
     got = first_statement(prediction, language, lines=len(expected))
-    return float(fuzz.ratio(got.strip(), "\n".join(expected).strip()))
+    return indel_ratio(got.strip(), "\n".join(expected).strip())
 
 
 # ------------------------------------------------------------------------ statistics

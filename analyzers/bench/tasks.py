@@ -1,7 +1,9 @@
 """Fill-in-the-middle tasks cut from real files by syntax (SAFIM / HumanEval-infilling style).
 
-Owns :class:`Task`, :func:`find_targets` (every eligible target of one text), :func:`build_tasks`
-(a deterministic, fair selection over many files), :func:`split_of` and :func:`masked_text`.
+Owns :class:`SourceFile` (one file's text and where it came from), :class:`Task`,
+:func:`find_targets` (every eligible target of one text), :func:`build_tasks` (a deterministic,
+fair selection over many files), :func:`split_of` and :func:`masked_text`.  Used by ``grove
+bench`` (on the user's own files) and by the offline quality harness (``benchmarks/quality``).
 
 A task removes one *target* span from a file; the model sees the rest with the cursor at
 ``Task.offset`` and should produce ``Task.target``.  Four kinds of target, found with tree-sitter:
@@ -31,22 +33,23 @@ A file belongs to one split for good, decided by its content hash (:func:`split_
 
 from __future__ import annotations
 
-import argparse
+import hashlib
 import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analyzers.context import estimate_tokens
 from analyzers.languages import LanguageSpec, language_for
 from analyzers.parsing import SourceDocument, SyntaxNode
-from benchmarks.quality.sources import SourceFile
 
 __all__ = [
     "KINDS",
+    "LANGUAGES",
     "MAX_TOKENS",
     "MIN_TOKENS",
+    "SourceFile",
     "Target",
     "Task",
     "build_tasks",
@@ -64,6 +67,23 @@ MIN_TOKENS = 3
 
 MAX_TOKENS = 30
 """Largest target, in estimated tokens."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One source file: its language, absolute path, path under its source root, text, hash."""
+
+    language: str
+    path: str
+    relpath: str
+    text: str = field(repr=False)
+    sha256: str
+    """SHA-256 of the file's bytes (hex)."""
+
+    @classmethod
+    def from_bytes(cls, language: str, path: str, relpath: str, data: bytes) -> SourceFile:
+        """A file from its bytes (UTF-8; raises ``UnicodeDecodeError`` otherwise)."""
+        return cls(language, path, relpath, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,9 @@ _GRAMMARS: dict[str, _Grammar] = {
     "javascript": _JS,
     "typescript": _JS,
 }
+
+LANGUAGES: tuple[str, ...] = tuple(_GRAMMARS)
+"""Languages tasks can be cut from (``analyzers.languages`` names)."""
 
 
 @dataclass(frozen=True)
@@ -436,44 +459,3 @@ def build_tasks(
                 if limit is not None and len(result) >= limit:
                     return result
     return result
-
-
-def _main(argv: Sequence[str] | None = None) -> int:
-    from benchmarks.quality.sources import LANGUAGES, collect_sources
-
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.quality.masking", description="Show masked tasks."
-    )
-    parser.add_argument("--languages", nargs="*", default=list(LANGUAGES))
-    parser.add_argument("--split", choices=("dev", "test"), default=None)
-    parser.add_argument("--per-file", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--show", type=int, default=10, help="tasks to print in full")
-    args = parser.parse_args(argv)
-    collected = collect_sources(args.languages)
-    for language, message in collected.missing.items():
-        print(f"{language}: {message}")
-    tasks = build_tasks(
-        collected.all_files(),
-        seed=args.seed,
-        per_file=args.per_file,
-        split=args.split,
-        limit=args.limit,
-    )
-    counts = Counter((t.language, t.kind) for t in tasks)
-    files = {language: len(group) for language, group in collected.files.items()}
-    print(f"{len(tasks)} tasks")
-    print("| language | files | " + " | ".join(KINDS) + " |")
-    print("|---|---|" + "---|" * len(KINDS))
-    for language in collected.files:
-        row = " | ".join(str(counts[(language, kind)]) for kind in KINDS)
-        print(f"| {language} | {files[language]} | {row} |")
-    for task in tasks[: args.show]:
-        print(f"\n--- {task.id} [{task.language}, {task.split}]")
-        print(task.target)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main())
