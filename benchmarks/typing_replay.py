@@ -14,9 +14,12 @@ the model.
 
 Reports keystroke-to-suggestion latency (from the keystroke to a non-empty answer), the share of
 keystrokes that got a suggestion, requests sent upstream per keystroke and the suggestion cache's
-hit rate (from ``grove.status``).  ``--oracle-ms`` replaces the model with an endpoint that
-always answers with the real code (:mod:`benchmarks.oracle_endpoint`), to measure the cache and
-continuation machinery apart from the model's accuracy.
+hit rate (from ``grove.status``), and for the requests that needed the model: their time p50 /
+p95 (``grove.status`` ``completionCalls``) and the prompt tokens llama.cpp was sent and really
+read per request (from its log: the rest came from its KV cache).  ``--oracle-ms`` replaces the
+model with an endpoint that always answers with the real code
+(:mod:`benchmarks.oracle_endpoint`), to measure the cache and continuation machinery apart from
+the model's accuracy.
 Writes ``benchmarks/results/typing_replay.json``.
 """
 
@@ -39,11 +42,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from analyzers.bench.metrics import percentile
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from analyzers.structure import definitions
 from benchmarks.oracle_endpoint import start_oracle
-from benchmarks.quality.metrics import percentile
+from benchmarks.quality.llama_timings import LlamaTimings, private_model_environment
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STATUS = "grove.status"
@@ -255,6 +259,8 @@ async def replay(
     startup_s = time.perf_counter() - started
     del warm
     before = await session.status()
+    timings = LlamaTimings()
+    timings.mark(before.get("embeddedLog"))
     strokes: list[Keystroke] = []
     offset = body_start
     typed = 0
@@ -284,6 +290,7 @@ async def replay(
         await asyncio.sleep(pause / 1000)
     await session.settle()
     after = await session.status()
+    model_requests = timings.requests(after.get("embeddedLog"))
     # A burst: 30 keystrokes 20 ms apart (a fast typist or a paste typed out).
     burst_text = "value = compute_total(items, default=None)\n"
     burst_offset = offset
@@ -326,11 +333,31 @@ async def replay(
             "p50": round(percentile(suggested, 0.5), 1) if suggested else None,
             "p95": round(percentile(suggested, 0.95), 1) if suggested else None,
         },
+        "model_calls": _model_calls(after, model_requests),
         "upstream_requests": upstream,
         "upstream_per_keystroke": round(upstream / max(len(strokes), 1), 3),
         "cache_hit_rate": after.get("cacheHitRate"),
         "burst": {"keystrokes": 30, "interval_ms": 20, "upstream_requests": burst_upstream},
         "status": after_burst,
+    }
+
+
+def _model_calls(
+    status: dict[str, Any], requests: Sequence[tuple[int | None, int]]
+) -> dict[str, object]:
+    """The requests that needed the model: their time (Grove's status) and tokens (llama.cpp)."""
+    calls = status.get("completionCalls") or {}
+    sent = [float(s) for s, _ in requests if s is not None]
+    read = [float(r) for _, r in requests]
+    return {
+        "finished": calls.get("n"),
+        "model_time_p50_ms": calls.get("p50Ms"),
+        "model_time_p95_ms": calls.get("p95Ms"),
+        "llama_requests": len(requests),
+        "tokens_sent_p50": round(percentile(sent, 0.5)) if sent else None,
+        "tokens_read_p50": round(percentile(read, 0.5)) if read else None,
+        "tokens_read_p95": round(percentile(read, 0.95)) if read else None,
+        "tokens_read_mean": round(sum(read) / len(read), 1) if read else None,
     }
 
 
@@ -358,10 +385,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--speculative", action="store_true", help="grove.completion.speculative on"
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "typing_replay.json")
+    parser.add_argument("--budget", type=int, help="grove.context.budgetTokens (default: auto)")
     args = parser.parse_args(argv)
+    private_model_environment()
     path = args.file or Path(json.__file__).parent / "decoder.py"
     function = args.function if args.file else (args.function or "JSONObject")
     options: dict[str, Any] = {"completion": {"speculative": args.speculative}}
+    if args.budget:
+        options["context"] = {"budgetTokens": args.budget}
     if args.endpoint:
         options |= {"endpoint": {"baseUrl": args.endpoint}, "model": args.model}
     oracle = None

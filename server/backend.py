@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from analyzers.context import estimate_tokens
 from analyzers.token_count import LineTokenCounter
+from server.call_stats import CallStats
 from server.llm.api_key import api_key_for
 from server.llm.discovery import Found, look, probe_ports
 from server.llm.embedded_install import embedded_available, embedded_model_path
@@ -46,6 +47,8 @@ T = TypeVar("T")
 
 LOOK_AGAIN_S = 60.0
 LOOK_AGAIN_ENV = "GROVE_DISCOVERY_INTERVAL_S"
+TIMINGS_ENV = "GROVE_EMBEDDED_TIMINGS"
+"""Set to 1: the embedded model logs llama.cpp's timings of every request (tokens read, speed)."""
 """Seconds between looks for a local model server while the embedded model stands in."""
 JOB_DURATION_FACTOR = 4
 """A docstring, explanation or review may run this many times `grove.endpoint.jobTimeoutMs`."""
@@ -90,6 +93,8 @@ class ModelBackend:
         self._start_lock = asyncio.Lock()
         self.gate = FaultGate()
         self.requests = 0
+        self.completion_calls = CallStats()
+        """Durations and prompt sizes of recent completion calls (``grove.status``)."""
         self._said_not_configured = self.target.error is not None
         """A settings error was already shown by whoever validated the settings."""
         self._provider_base_url = ""
@@ -283,7 +288,11 @@ class ModelBackend:
         if self._embedded is None:
             threads = self._settings.embedded_threads or (os.cpu_count() or 2)
             self._embedded = SharedModel(
-                EmbeddedModel(n_ctx=self._settings.embedded_context_size, n_threads=threads)
+                EmbeddedModel(
+                    n_ctx=self._settings.embedded_context_size,
+                    n_threads=threads,
+                    verbose=self._knobs.get(TIMINGS_ENV) == "1",
+                )
             )
         log.info("starting the embedded model (%s)", EMBEDDED_MODEL_NAME)
         base_url = await self._embedded.start()
@@ -321,9 +330,14 @@ class ModelBackend:
     ) -> CompletionResult | None:
         """One model call through the fault gate; None when it failed or is held back."""
         with self.priority.foreground(preempt=self.target.embedded):
-            return await self._through_gate(
+            result = await self._through_gate(
                 lambda provider: provider.complete(request, should_stop)
             )
+        if result is not None and result.total_s is not None:
+            self.completion_calls.record(
+                result.total_s, self.count_tokens(request.prefix + request.suffix)
+            )
+        return result
 
     async def generate_text(
         self,
@@ -448,10 +462,11 @@ class ModelBackend:
             "requests": self.requests,
             "lastError": self.last_error,
             "modelCalls": self.calls_in_flight,
-            "embeddedLog": self._embedded_log(),
+            "completionCalls": self.completion_calls.summary(),
+            "embeddedLog": self.embedded_log(),
         }
 
-    def _embedded_log(self) -> str | None:
+    def embedded_log(self) -> str | None:
         """Where the embedded model writes its log (None with an endpoint)."""
         if not self.target.embedded:
             return None

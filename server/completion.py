@@ -22,10 +22,17 @@ from analyzers.completion_kind import CompletionKind, completion_kind
 from analyzers.context import RelatedBlock, build_context, estimate_tokens
 from analyzers.parsing import SourceDocument
 from analyzers.postprocess import make_stop_check, postprocess
+from analyzers.token_healing import (
+    heal_split,
+    healed_answer,
+    healing_grammar,
+    healing_stop_check,
+)
 from server.backend import ModelBackend
 from server.completion_cache import CompletionCache
-from server.llm.provider import CompletionRequest
+from server.llm.provider import CompletionRequest, CompletionResult
 from server.llm.waiting import wait_within
+from server.model_choice import context_budget
 from server.refusal import SendPolicy
 from server.settings import Settings
 
@@ -37,6 +44,13 @@ MAX_LINE_CHARS = 2_000
 # Modes whose prompt shows the model the code after the cursor; the others spend the whole
 # budget on what comes before it.
 _MODES_WITHOUT_SUFFIX = frozenset({"prefix"})
+
+# Modes whose prompt ends at the cursor, where token healing can apply (a FIM prompt ends with the
+# middle marker, after the suffix).
+_HEALED_MODES = frozenset({"prefix"})
+
+_HEALING_TOKENS = 2
+"""Extra answer tokens allowed for retyping the healed text."""
 
 CANDIDATES = 3
 """The most suggestions an explicit request (the user asked, or cycles through them) offers."""
@@ -68,6 +82,21 @@ class PreparedRequest:
 
     kind: CompletionKind
     request: CompletionRequest
+    healed: str = ""
+    """Text cut from the prompt's end by token healing, which the answer must start with."""
+
+    def stop_check(self, source: SourceDocument, offset: int) -> Callable[[str], bool]:
+        """When the raw answer streamed so far is enough (or has left the healed text)."""
+        return healing_stop_check(self.healed, make_stop_check(source, offset, self.kind))
+
+    def answer(self, raw: str) -> str | None:
+        """The model's raw answer as text to insert at the cursor; None: it left the healed text."""
+        return healed_answer(raw, self.healed)
+
+    def finish(self, raw: str, source: SourceDocument, offset: int) -> str:
+        """The suggestion shown for the model's raw answer (``""``: none), judged on ``source``."""
+        answer = self.answer(raw)
+        return (postprocess(answer, source, offset, self.kind) or "") if answer else ""
 
 
 def prepare_request(
@@ -79,10 +108,15 @@ def prepare_request(
     mode: str = "",
     related: Callable[[], Sequence[RelatedBlock]] | None = None,
     count_tokens: Callable[[str], int] = estimate_tokens,
+    heal: bool = False,
+    budget_tokens: int | None = None,
 ) -> PreparedRequest | None:
     """Decide whether to complete here and build the model request; None: don't.
 
     ``related`` supplies blocks from other files; it is only called when a request is built.
+    ``heal``: cut the prompt back to a token boundary (:mod:`analyzers.token_healing`) when the
+    mode's prompt ends at the cursor. ``budget_tokens``: the context budget (default: the
+    setting, ``auto`` read as for an endpoint).
     """
     line, _ = source.lines.position_at(offset)
     if len(source.lines.line_text(line)) > MAX_LINE_CHARS:
@@ -94,7 +128,7 @@ def prepare_request(
         source,
         offset,
         path=path,
-        budget_tokens=settings.context_budget_tokens,
+        budget_tokens=budget_tokens or context_budget(settings, None),
         count_tokens=count_tokens,
         suffix_share=0.0 if mode in _MODES_WITHOUT_SUFFIX else 0.25,
         related=related() if related is not None else (),
@@ -103,14 +137,19 @@ def prepare_request(
     if kind is CompletionKind.SINGLE_LINE:
         max_tokens = min(max_tokens, 48)
     language = source.language.name if source.language else ""
+    prefix, healed = window.prompt_prefix, ""
+    if heal and mode in _HEALED_MODES:
+        prefix, healed = heal_split(prefix)
+        if healed:
+            max_tokens += _HEALING_TOKENS
     request = CompletionRequest(
-        prefix=window.prompt_prefix,
+        prefix=prefix,
         suffix=window.suffix,
         max_tokens=max_tokens,
         language=language,
         path=path or "",
     )
-    return PreparedRequest(kind, request)
+    return PreparedRequest(kind, request, healed)
 
 
 class CompletionEngine:
@@ -159,7 +198,27 @@ class CompletionEngine:
             mode=self.backend.target.mode,
             related=related,
             count_tokens=self.backend.count_tokens,
+            # Measured on the embedded model (benchmarks/quality); an endpoint's model in prefix
+            # mode may be chat-tuned and is left as it is.
+            heal=self.backend.target.embedded,
+            budget_tokens=context_budget(settings, self.backend.target),
         )
+
+    async def ask(
+        self, prepared: PreparedRequest, source: SourceDocument, offset: int
+    ) -> CompletionResult | None:
+        """The model's answer to ``prepared`` (None: the call failed).
+
+        A healed prompt whose answer left the healed text is asked once more under a grammar
+        that makes the model retype it (llama.cpp, whose KV cache still holds the prompt).
+        """
+        stop_check = prepared.stop_check(source, offset)
+        result = await self.backend.complete(prepared.request, stop_check)
+        if result is None or not prepared.healed or prepared.answer(result.text) is not None:
+            return result
+        log.debug("the answer left the healed text; asking again with a grammar")
+        forced = replace(prepared.request, grammar=healing_grammar(prepared.healed))
+        return await self.backend.complete(forced, stop_check)
 
     def cached(
         self, key: str, source: SourceDocument, offset: int, *, record: bool = True
@@ -187,15 +246,14 @@ class CompletionEngine:
             return None
         # The document may change while the model runs; work on a snapshot of its text.
         text = source.text
-        stop_check = make_stop_check(source, offset, prepared.kind)
-        result = await self.backend.complete(prepared.request, stop_check)
+        result = await self.ask(prepared, source, offset)
         if result is None or not result.text:
             return None
         changed = source.text != text
         # The user may have typed on while the model ran (a continued call): judge the answer
         # against the text it was asked for, and keep it for the requests that follow.
         basis = SourceDocument(text, source.language) if changed else source
-        final = postprocess(result.text, basis, offset, prepared.kind)
+        final = prepared.finish(result.text, basis, offset)
         if not final:
             log.debug("suggestion rejected by post-processing")
             return None
@@ -233,7 +291,7 @@ class CompletionEngine:
             return []
         text = source.text
         kind = prepared.kind
-        stop_check = make_stop_check(source, offset, kind)
+        stop_check = prepared.stop_check(source, offset)
         found: list[str] = []
         cached: set[str] = set()
 
@@ -246,7 +304,7 @@ class CompletionEngine:
         def add_answer(raw: str) -> None:
             # The document may change while the model runs: judge against the text asked for.
             basis = source if source.text == text else SourceDocument(text, source.language)
-            if raw and not add(postprocess(raw, basis, offset, kind) or ""):
+            if raw and not add(prepared.finish(raw, basis, offset)):
                 log.debug("candidate rejected by post-processing or a duplicate")
 
         for known in ([first.text] if first is not None else []) + self.cache.lookup_all(
@@ -255,7 +313,7 @@ class CompletionEngine:
             if add(known):
                 cached.add(known)
         if not found:
-            result = await self.backend.complete(prepared.request, stop_check)
+            result = await self.ask(prepared, source, offset)
             if result is None:
                 return []
             add_answer(result.text)

@@ -182,7 +182,9 @@ def _budgets(backend: ModelBackend, settings: Settings) -> tuple[int, int]:
     else:
         total = _ENDPOINT_INPUT_TOKENS
     total = max(total, 256)
-    context = min(settings.context_budget_tokens, total // 4)
+    # ``auto`` sizes an inline completion's prompt; an explanation's definitions get a quarter.
+    chosen = settings.context_budget_tokens
+    context = min(chosen, total // 4) if isinstance(chosen, int) else total // 4
     return total - context, context
 
 

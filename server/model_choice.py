@@ -15,9 +15,25 @@ from server.llm.discovery import PRODUCTS, Found, completion_mode
 from server.llm.templates import resolve_mode
 from server.settings import Settings
 
-__all__ = ["EMBEDDED_MODEL_NAME", "Target", "auto_mode", "resolve_target"]
+__all__ = [
+    "EMBEDDED_CONTEXT_TOKENS",
+    "EMBEDDED_MODEL_NAME",
+    "ENDPOINT_CONTEXT_TOKENS",
+    "Target",
+    "auto_mode",
+    "context_budget",
+    "resolve_target",
+]
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+
+EMBEDDED_CONTEXT_TOKENS = 256
+"""The embedded model's ``auto`` context budget. On 2 cores llama.cpp reads about 250 prompt
+tokens a second, so the tokens its KV cache does not hold are the latency; on the benchmark's dev
+split a larger budget gained no edit similarity (benchmarks/README.md, "Context budget")."""
+
+ENDPOINT_CONTEXT_TOKENS = 1024
+"""An endpoint's ``auto`` context budget."""
 OLLAMA_PORT = PRODUCTS["ollama"][1]
 
 
@@ -121,3 +137,12 @@ def auto_mode(setting: str, model: str, base_url: str) -> str:
     if setting.strip().lower() in ("", "auto") and urlsplit(base_url).port == OLLAMA_PORT:
         return completion_mode("ollama", model) or mode
     return mode
+
+
+def context_budget(settings: Settings, target: Target | None) -> int:
+    """Tokens of context a prompt may use: the setting, or its ``auto`` value for ``target``."""
+    if isinstance(settings.context_budget_tokens, int):
+        return settings.context_budget_tokens
+    if target is not None and target.embedded:
+        return EMBEDDED_CONTEXT_TOKENS
+    return ENDPOINT_CONTEXT_TOKENS

@@ -53,7 +53,8 @@ class Settings:
     completion_timeout_ms: int = 10000
     completion_speculative: bool = False
     completion_fallback_items: str = "auto"
-    context_budget_tokens: int = 1024
+    context_budget_tokens: int | str = "auto"
+    """A number of tokens, or ``auto`` (see :func:`server.model_choice.context_budget`)."""
     context_cross_file: bool = True
     context_exclude: tuple[str, ...] = ()
     docstring_style: str = "auto"
@@ -189,6 +190,8 @@ def settings_table_markdown() -> str:
         kind = " / ".join(_type_names(spec))
         if "enum" in spec:
             kind = " \\| ".join(f"`{v}`" for v in spec["enum"])
+        elif "minimum" in spec and spec.get("pattern") == "^auto$":
+            kind = f"`auto` \\| integer ({spec['minimum']}–{spec['maximum']})"
         elif "minimum" in spec:
             kind = f"{kind} ({spec['minimum']}–{spec['maximum']})"
         default = f"`{json.dumps(spec['default'])}`"

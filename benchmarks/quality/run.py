@@ -1,6 +1,11 @@
 """Completion quality and latency per context strategy: the harness's one command.
 
-Run: ``python -m benchmarks.quality.run [--split test] [--tasks 120] [--budget 1024]``
+Run: ``python -m benchmarks.quality.run [--split test] [--tasks 120] [--budget 600]
+[--grove-budget N]``
+
+``--budget`` is the peers' token budget (``prefix-only`` is the last ~600 tokens of llm-ls and
+Continue at 600); Grove uses ``grove.context.budgetTokens``: ``auto`` (what a user gets) unless
+``--grove-budget`` sets a number.
 
 For each masked task (see :mod:`benchmarks.quality.masking`) and each strategy (see
 :mod:`benchmarks.quality.strategies`), the same model, token budget, tokenizer, generation limits,
@@ -37,26 +42,28 @@ import os
 import platform
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from analyzers.bench.metrics import edit_similarity, exact_match, paired_bootstrap, percentile
+from analyzers.bench.tasks import Task, build_tasks, masked_text
 from analyzers.completion_kind import CompletionKind, completion_kind
 from analyzers.crossfile import imported_names, module_paths
 from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
-from analyzers.postprocess import make_stop_check, postprocess
-from benchmarks.quality.masking import Task, build_tasks, masked_text
-from benchmarks.quality.metrics import edit_similarity, exact_match, paired_bootstrap, percentile
+from benchmarks.quality.llama_timings import LlamaTimings, private_model_environment
 from benchmarks.quality.sources import SourceFile, collect_sources
 from benchmarks.quality.strategies import BASELINES
 from server.backend import ModelBackend
-from server.completion import CompletionEngine
+from server.completion import CompletionEngine, PreparedRequest
 from server.context_sources import FileFacts, RelatedContext, analyze_file
 from server.llm.embedded_install import embedded_model_path
 from server.llm.provider import CompletionRequest
+from server.model_choice import context_budget
 from server.refusal import SendPolicy
 from server.settings import Settings, resolve_settings
 from server.workspace import WorkspaceIndex
@@ -81,6 +88,49 @@ class Outcome:
     model_ms: float | None = None
     prompt_chars: int = 0
     reused: bool = False
+    prompt_tokens: int = 0
+    """Tokens sent (the model's own tokenizer)."""
+    tokens_read: int | None = None
+    """Prompt tokens llama.cpp evaluated, from its log (the rest came from its KV cache)."""
+    raw: str = ""
+    """The model's answer before post-processing (after the healed text; all of it when it left
+    the healed text)."""
+    why_empty: str = ""
+    """For an empty prediction: see :func:`why_empty`."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One model call's answer."""
+
+    final: str
+    raw: str
+    why_empty: str
+    first_token_ms: float | None
+    model_ms: float | None
+    tokens_read: int | None
+    reused: bool = False
+
+
+def why_empty(answer: str | None, final: str) -> str:
+    """Why a request gave no suggestion: ``""`` when it gave one.
+
+    ``no answer`` (the model wrote nothing but blanks), ``left healed text`` (token healing
+    rejected it), ``newline first`` / ``comment first`` (what the model began with, which
+    post-processing cut to nothing), ``rejected`` (post-processing refused the rest).
+    """
+    if final:
+        return ""
+    if answer is None:
+        return "left healed text"
+    if not answer.strip():
+        return "no answer"
+    first = answer.lstrip(" \t")
+    if first.startswith(("\n", "\r")):
+        return "newline first"
+    if first.startswith(("#", "//", "--", "/*")):
+        return "comment first"
+    return "rejected"
 
 
 @dataclass
@@ -90,6 +140,7 @@ class TaskResult:
     task: Task
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     warm_ms: float | None = None
+    warm_tokens_read: int | None = None
 
 
 def _versions() -> dict[str, str | None]:
@@ -120,10 +171,15 @@ class Harness:
     """Runs tasks through every strategy against one model backend."""
 
     def __init__(
-        self, backend: ModelBackend, settings: Settings, strategies: Sequence[str]
+        self,
+        backend: ModelBackend,
+        settings: Settings,
+        strategies: Sequence[str],
+        peer_budget: int,
     ) -> None:
         self.backend = backend
         self.settings = settings
+        self.peer_budget = peer_budget
         self.strategies = list(strategies)
         self.index: WorkspaceIndex[FileFacts] = WorkspaceIndex(analyze_file)
         self.related = RelatedContext(self.index)
@@ -133,8 +189,9 @@ class Harness:
             related=self.related.blocks,
             display_path=self.related.display_path,
         )
-        self._answers: dict[str, tuple[str, float | None, float | None]] = {}
+        self._answers: dict[str, Asked] = {}
         self._opened: list[str] = []
+        self.timings = LlamaTimings()
 
     async def _warm_index(self, file: SourceFile, text: str, doc: SourceDocument) -> None:
         """Index what the file imports and its siblings (the user's other open files)."""
@@ -162,23 +219,30 @@ class Harness:
             await self.index.load(str(sibling))
         self.related.forget(file.path)
 
-    async def _ask(
-        self, request: CompletionRequest, doc: SourceDocument, offset: int, kind: CompletionKind
-    ) -> tuple[str, float | None, float | None, bool]:
-        """(post-processed suggestion, first-token ms, model ms, reused) for one request."""
-        key = json.dumps([request.prefix, request.suffix, request.max_tokens])
+    async def _ask(self, prepared: PreparedRequest, doc: SourceDocument, offset: int) -> Asked:
+        """The model's answer to one request, post-processed (a repeated prompt is asked once)."""
+        request = prepared.request
+        key = json.dumps([request.prefix, request.suffix, request.max_tokens, prepared.healed])
         if key in self._answers:
-            text, first, total = self._answers[key]
-            return text, first, total, True
-        result = await self.backend.complete(request, make_stop_check(doc, offset, kind))
-        raw = result.text if result is not None else ""
-        final = (postprocess(raw, doc, offset, kind) or "") if raw else ""
-        first = (
-            None if result is None or result.first_token_s is None else result.first_token_s * 1000
+            return replace(self._answers[key], reused=True)
+        self.timings.mark(self.backend.embedded_log())
+        result = await self.engine.ask(prepared, doc, offset)
+        read = self.timings.tokens_read(
+            self.backend.embedded_log(), self.backend.count_tokens(request.prefix)
         )
-        total = None if result is None or result.total_s is None else result.total_s * 1000
-        self._answers[key] = (final, first, total)
-        return final, first, total, False
+        streamed = result.text if result is not None else ""
+        answer = prepared.answer(streamed)
+        final = prepared.finish(streamed, doc, offset)
+        asked = Asked(
+            final,
+            streamed if answer is None else answer,
+            why_empty(answer, final),
+            None if result is None or result.first_token_s is None else result.first_token_s * 1000,
+            None if result is None or result.total_s is None else result.total_s * 1000,
+            read,
+        )
+        self._answers[key] = asked
+        return asked
 
     async def run_task(self, task: Task, file: SourceFile) -> TaskResult:
         """Every strategy on one task, scored."""
@@ -189,7 +253,7 @@ class Harness:
         kind = completion_kind(doc, task.offset)
         sends_suffix = self.backend.target.mode != "prefix"
         count = self.backend.count_tokens
-        budget = self.settings.context_budget_tokens
+        budget = self.peer_budget
         max_tokens = self.settings.completion_max_tokens
         if kind is CompletionKind.SINGLE_LINE:
             max_tokens = min(max_tokens, _SINGLE_LINE_MAX_TOKENS)
@@ -197,13 +261,13 @@ class Harness:
         self._answers = {}
         for name in self.strategies:
             started = time.perf_counter()
+            prepared: PreparedRequest | None
             if name == GROVE:
                 await self._warm_index(file, masked, doc)
                 started = time.perf_counter()
                 prepared = self.engine.prepare(
                     file.path, doc, task.offset, file.path, self.settings
                 )
-                request = prepared.request if prepared is not None else None
             else:
                 layout = BASELINES[name](doc, task.offset, budget, count, sends_suffix)
                 request = CompletionRequest(
@@ -213,30 +277,44 @@ class Harness:
                     language=language.name if language else "",
                     path=file.relpath,
                 )
+                prepared = PreparedRequest(kind, request)
             context_ms = (time.perf_counter() - started) * 1000
-            if request is None or kind is CompletionKind.NONE:
+            if prepared is None or kind is CompletionKind.NONE:
                 result.outcomes[name] = _score("", task, doc, baseline_errors, context_ms)
+                result.outcomes[name].why_empty = "no request"
                 continue
-            text, first, total, reused = await self._ask(request, doc, task.offset, kind)
-            outcome = _score(text, task, doc, baseline_errors, context_ms)
-            outcome.first_token_ms, outcome.model_ms, outcome.reused = first, total, reused
-            outcome.prompt_chars = len(request.prefix) + len(request.suffix)
+            asked = await self._ask(prepared, doc, task.offset)
+            outcome = _score(asked.final, task, doc, baseline_errors, context_ms)
+            outcome.first_token_ms, outcome.model_ms = asked.first_token_ms, asked.model_ms
+            outcome.reused, outcome.raw, outcome.why_empty = (
+                asked.reused,
+                asked.raw,
+                asked.why_empty,
+            )
+            sent = prepared.request.prefix + (prepared.request.suffix if sends_suffix else "")
+            outcome.prompt_chars = len(sent)
+            outcome.prompt_tokens = count(sent)
+            outcome.tokens_read = asked.tokens_read
             result.outcomes[name] = outcome
             if name == GROVE and task.target:
-                result.warm_ms = await self._warm(doc, task, file)
+                result.warm_ms, result.warm_tokens_read = await self._warm(doc, task, file)
         return result
 
-    async def _warm(self, doc: SourceDocument, task: Task, file: SourceFile) -> float | None:
-        """Model time after typing the target's first character (KV cache reused upstream)."""
+    async def _warm(
+        self, doc: SourceDocument, task: Task, file: SourceFile
+    ) -> tuple[float | None, int | None]:
+        """Model time and tokens read after typing the target's first character."""
         typed = SourceDocument(doc.text, doc.language)
         typed.apply_change(task.offset, task.offset, task.target[0])
         prepared = self.engine.prepare(file.path, typed, task.offset + 1, file.path, self.settings)
         if prepared is None:
-            return None
-        kind = prepared.kind
+            return None, None
+        self.timings.mark(self.backend.embedded_log())
         started = time.perf_counter()
-        await self.backend.complete(prepared.request, make_stop_check(typed, task.offset + 1, kind))
-        return (time.perf_counter() - started) * 1000
+        await self.engine.ask(prepared, typed, task.offset + 1)
+        elapsed = (time.perf_counter() - started) * 1000
+        sent = self.backend.count_tokens(prepared.request.prefix)
+        return elapsed, self.timings.tokens_read(self.backend.embedded_log(), sent)
 
 
 def _score(
@@ -268,6 +346,17 @@ def _stats(values: Sequence[float]) -> dict[str, float | int]:
     }
 
 
+def _counts(values: Sequence[int]) -> dict[str, float | int]:
+    if not values:
+        return {"n": 0}
+    return {
+        "n": len(values),
+        "p50": round(percentile([float(v) for v in values], 0.5), 1),
+        "p95": round(percentile([float(v) for v in values], 0.95), 1),
+        "mean": round(sum(values) / len(values), 1),
+    }
+
+
 def summarize(results: Sequence[TaskResult], strategies: Sequence[str]) -> dict[str, object]:
     """Per-strategy quality, paired comparisons against Grove, and latency."""
     quality: dict[str, dict[str, object]] = {}
@@ -288,6 +377,7 @@ def summarize(results: Sequence[TaskResult], strategies: Sequence[str]) -> dict[
                 100 * sum(bool(o.parseable) for o in non_empty) / max(len(non_empty), 1), 1
             ),
             "empty": round(100 * sum(o.empty for o in outcomes) / max(len(outcomes), 1), 1),
+            "empty_why": dict(sorted(Counter(o.why_empty for o in outcomes if o.empty).items())),
             "edit_similarity_by_language": {
                 lang: round(sum(v) / len(v), 1) for lang, v in sorted(by_language.items())
             },
@@ -313,8 +403,15 @@ def summarize(results: Sequence[TaskResult], strategies: Sequence[str]) -> dict[
             "context_build": _stats([o.context_ms for o in outcomes]),
             "first_token_cold": _stats([o.first_token_ms for o in fresh if o.first_token_ms]),
             "model_total_cold": _stats([o.model_ms for o in fresh if o.model_ms]),
+            "prompt_tokens_sent": _counts([o.prompt_tokens for o in fresh if o.prompt_tokens]),
+            "prompt_tokens_read": _counts(
+                [o.tokens_read for o in fresh if o.tokens_read is not None]
+            ),
         }
     latency["grove_warm_model_total"] = _stats([r.warm_ms for r in results if r.warm_ms])
+    latency["grove_warm_tokens_read"] = _counts(
+        [r.warm_tokens_read for r in results if r.warm_tokens_read is not None]
+    )
     return {"quality": quality, "grove_vs": comparisons, "latency": latency}
 
 
@@ -326,7 +423,9 @@ def markdown(summary: Mapping[str, object], meta: Mapping[str, object]) -> str:
     assert isinstance(quality, dict) and isinstance(comparisons, dict)
     assert isinstance(latency, dict)
     out = [
-        f"Split `{meta['split']}`, {meta['tasks']} tasks, budget {meta['budget_tokens']} tokens, "
+        f"Split `{meta['split']}`, {meta['tasks']} tasks, Grove's budget "
+        f"{meta.get('grove_budget_tokens', meta['budget_tokens'])} tokens, the peers' "
+        f"{meta['budget_tokens']}, "
         f"model `{meta['model']}` ({meta['mode']} mode), {meta['threads']} threads.",
         *(
             [f"Baseline outcomes reused from `{reused['file']}` (`--baselines-from`)."]
@@ -352,8 +451,8 @@ def markdown(summary: Mapping[str, object], meta: Mapping[str, object]) -> str:
     out += [
         "",
         "| strategy | context build p50 / p95 | first token p50 / p95 (cold) "
-        "| model total p50 / p95 (cold) |",
-        "|---|---|---|---|",
+        "| model total p50 / p95 (cold) | prompt tokens sent p50 | tokens read p50 |",
+        "|---|---|---|---|---|---|",
     ]
     for name in quality:
         row = latency[name]
@@ -365,13 +464,22 @@ def markdown(summary: Mapping[str, object], meta: Mapping[str, object]) -> str:
                 if stats.get("n")
                 else "-"
             )
+        for key in ("prompt_tokens_sent", "prompt_tokens_read"):
+            counts = row[key]
+            cells.append(f"{counts['p50']}" if counts.get("n") else "-")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     warm = latency.get("grove_warm_model_total")
+    warm_read = latency.get("grove_warm_tokens_read")
     if isinstance(warm, dict) and warm.get("n"):
+        read = (
+            f", prompt tokens read p50 {warm_read['p50']}"
+            if isinstance(warm_read, dict) and warm_read.get("n")
+            else ""
+        )
         out += [
             "",
             f"Grove warm (one character typed, KV cache reused): model total p50 "
-            f"{warm['p50_ms']} ms, p95 {warm['p95_ms']} ms (n={warm['n']}).",
+            f"{warm['p50_ms']} ms, p95 {warm['p95_ms']} ms (n={warm['n']}){read}.",
         ]
     return "\n".join(out) + "\n"
 
@@ -403,6 +511,7 @@ async def run(
     tasks: int,
     budget: int,
     strategies: Sequence[str],
+    grove_budget: int | None = None,
     languages: Sequence[str] | None = None,
     select: Callable[[str], bool] | None = None,
     per_file: int = 2,
@@ -414,6 +523,7 @@ async def run(
 ) -> dict[str, object]:
     """Run the harness and return the JSON-ready result.
 
+    ``budget`` is the peers' budget, ``grove_budget`` Grove's (None: the setting's ``auto``).
     ``baselines`` maps task ids to earlier outcomes by strategy (``--baselines-from``): those
     strategies are scored from them instead of asked again.
     """
@@ -425,7 +535,7 @@ async def run(
     # prompt, and a timed-out request would count as an empty suggestion.
     raw = {
         "grove": {
-            "context": {"budgetTokens": budget},
+            "context": {"budgetTokens": grove_budget or "auto"},
             "completion": {"timeoutMs": 60_000},
             **dict(options or {}),
         }
@@ -437,7 +547,7 @@ async def run(
     started = time.perf_counter()
     await backend.provider()
     startup_s = time.perf_counter() - started
-    harness = Harness(backend, settings, strategies)
+    harness = Harness(backend, settings, strategies, budget)
     results: list[TaskResult] = []
     try:
         for number, task in enumerate(chosen, 1):
@@ -463,6 +573,7 @@ async def run(
             "split": split,
             "tasks": len(results),
             "budget_tokens": budget,
+            "grove_budget_tokens": context_budget(settings, backend.target),
             "seed": seed,
             "model": backend.target.model,
             "mode": backend.target.mode,
@@ -489,6 +600,7 @@ async def run(
                 "kind": r.task.kind,
                 "target": r.task.target,
                 "warm_ms": r.warm_ms,
+                "warm_tokens_read": r.warm_tokens_read,
                 "outcomes": {n: vars(o) for n, o in r.outcomes.items()},
             }
             for r in results
@@ -500,7 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--split", choices=("dev", "test"), default="test")
     parser.add_argument("--tasks", type=int, default=120)
-    parser.add_argument("--budget", type=int, default=1024)
+    parser.add_argument("--budget", type=int, default=600, help="the peers' token budget")
+    parser.add_argument("--grove-budget", type=int, help="Grove's budget (default: auto)")
     parser.add_argument("--per-file", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--languages", help="comma-separated, e.g. python,lua")
@@ -514,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    private_model_environment()
     strategies = [s for s in args.strategies.split(",") if s]
     unknown = [s for s in strategies if s != GROVE and s not in BASELINES]
     if unknown:
@@ -527,6 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             split=args.split,
             tasks=args.tasks,
             budget=args.budget,
+            grove_budget=args.grove_budget,
             strategies=strategies,
             languages=args.languages.split(",") if args.languages else None,
             per_file=args.per_file,

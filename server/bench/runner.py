@@ -96,7 +96,7 @@ async def run_task(engine: CompletionEngine, settings: Settings, masked: MaskedT
     context_ms = (time.perf_counter() - started) * 1000
     if prepared is None:
         return _outcome("", masked, context_ms)
-    result = await backend.complete(prepared.request, prepared.stop_check(doc, task.offset))
+    result = await engine.ask(prepared, doc, task.offset)
     final = prepared.finish(result.text, doc, task.offset) if result is not None else ""
     total_ms = (time.perf_counter() - started) * 1000
     outcome = _outcome(final, masked, context_ms)

@@ -50,6 +50,8 @@ class CompletionRequest:
     temperature: float = 0.0
     n: int = 1
     """How many choices to sample in this one call (the API's ``n``); endpoints may give fewer."""
+    grammar: str = ""
+    """A GBNF grammar the answer must follow (llama.cpp servers only; empty: none)."""
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,8 @@ def completion_body(
     }
     if request.n > 1:
         base["n"] = request.n
+    if request.grammar:
+        base["grammar"] = request.grammar
     stops = tuple(dict.fromkeys(stop_tokens(mode) + request.stop))
     path = COMPLETIONS_PATH
     if mode in FIM_TEMPLATES:

@@ -101,6 +101,8 @@ async def test_automatic_suggestion_is_one_greedy_call_without_n(
     [body] = _bodies(scripted_openai)
     assert "n" not in body
     assert body["temperature"] == 0.0
+    calls = engine.backend.status()["completionCalls"]
+    assert isinstance(calls, dict) and calls["n"] == 1 and calls["promptTokensP50"] > 0
 
 
 async def test_explicit_request_samples_the_others_in_one_call_with_n(
