@@ -72,12 +72,7 @@ def _members_used(text: str, module: str) -> set[str]:
 
 
 def _definitions(
-    doc: SourceDocument,
-    offset: int,
-    lookup: ModuleLookup,
-    limit: int,
-    own_path: str | None,
-    unused_imports: bool = False,
+    doc: SourceDocument, offset: int, lookup: ModuleLookup, limit: int, own_path: str | None
 ) -> tuple[list[RelatedBlock], bool]:
     near = _near_text(doc, offset, _USE_LINES_BEFORE, _USE_LINES_AFTER)
     used = used_names(near)
@@ -86,12 +81,6 @@ def _definitions(
     found: dict[tuple[str, str], tuple[int, DefinitionSummary]] = {}
     for imported in imported_names(doc):
         if imported.local not in rank:
-            if unused_imports and imported.name is not None:
-                # Not used near the cursor yet: maybe what the user is about to call.
-                module = lookup(imported)
-                if module is not None and imported.name in module[1]:
-                    key = (module[0], imported.name)
-                    found.setdefault(key, (len(rank) + len(found), module[1][imported.name]))
             continue
         module = lookup(imported)
         if module is None:
@@ -141,19 +130,14 @@ def select_related(
     max_definitions: int = 8,
     max_snippets: int = 2,
     shown_path: str | None = None,
-    unused_imports: bool = False,
 ) -> RelatedSelection:
     """Blocks from other files for a completion at ``offset``, most relevant first.
 
     With ``shown_path`` (the document's own path as prompts show it), the document's own
-    definitions used near the cursor but defined far from it are included too. With
-    ``unused_imports``, the definitions of names imported by name but not used near the cursor
-    follow the used ones.
+    definitions used near the cursor but defined far from it are included too.
     """
     offset = min(max(offset, 0), len(doc.text))
-    definitions, complete = _definitions(
-        doc, offset, lookup, max_definitions, shown_path, unused_imports
-    )
+    definitions, complete = _definitions(doc, offset, lookup, max_definitions, shown_path)
     snippets: list[RelatedBlock] = []
     if max_snippets > 0:
         query = identifier_set(_near_text(doc, offset, _QUERY_LINES, 0))

@@ -29,8 +29,9 @@ EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
 
 EMBEDDED_CONTEXT_TOKENS = 256
 """The embedded model's ``auto`` context budget. On 2 cores llama.cpp reads about 250 prompt
-tokens a second, so the tokens its KV cache does not hold are the latency; on the benchmark's dev
-split a larger budget gained no edit similarity (benchmarks/README.md, "Context budget")."""
+tokens a second, so the tokens its KV cache does not hold are the latency. 256 tokens send about
+what the last 20 lines do (the fastest peer layout); on the dev split 1024 gained 4 points of
+edit similarity for about 3 times the wait (benchmarks/README.md, "Context budget")."""
 
 ENDPOINT_CONTEXT_TOKENS = 1024
 """An endpoint's ``auto`` context budget."""

@@ -1,4 +1,4 @@
-"""Edit similarity against cold latency over context budgets: the curve that sets the default.
+"""Edit similarity against cold cost over context budgets: the curve that sets the default.
 
 Run: ``python -m benchmarks.quality.curve --split dev --tasks 80 --budgets 128,256,512,1024``
 
@@ -8,8 +8,9 @@ same tasks (the peers' outcomes are reused: a greedy model answers the same prom
 way), and writes
 ``benchmarks/results/quality-curve-<split>.json`` / ``.md`` / ``.svg``: per point, edit
 similarity, exact match, empty share, cold model time p50 / p95, and the prompt tokens sent and
-read.  ``--from FILE...`` draws the curve from earlier result files instead of running (the
-peers' points come from the first file).
+read.  ``--from FILE...`` draws the curve from earlier result files (and the ``.tasks.json``
+beside each) instead of running, over their first ``--tasks`` tasks; the peers' points come from
+the first file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from analyzers.bench.metrics import percentile
 from benchmarks.quality.llama_timings import private_model_environment
 from benchmarks.quality.run import GROVE, RESULTS, run
 
@@ -35,34 +37,46 @@ _WIDTH, _HEIGHT = 640, 400
 _LEFT, _RIGHT, _TOP, _BOTTOM = 60, 150, 30, 50
 
 
-def points_of(result: Mapping[str, Any], *, peers: bool) -> list[Point]:
-    """The curve's points in one harness result: Grove's, and the peers' when ``peers``."""
-    summary, meta = result["summary"], result["meta"]
+def _p(values: Sequence[float], q: float) -> float | None:
+    return round(percentile(values, q), 1) if values else None
+
+
+def points_of(
+    meta: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    peers: bool,
+    limit: int | None = None,
+) -> list[Point]:
+    """The curve's points in one harness run (its meta and per-task rows, the first ``limit``):
+    Grove's, and the peers' when ``peers``."""
+    rows = list(rows)[:limit]
     out: list[Point] = []
-    for name, quality in summary["quality"].items():
-        if name != GROVE and (not peers or name not in _PEERS):
+    for name in (GROVE, *(_PEERS if peers else ())):
+        outcomes = [r["outcomes"][name] for r in rows if name in r["outcomes"]]
+        fresh = [o for o in outcomes if not o.get("reused")]
+        totals = [o["model_ms"] for o in fresh if o.get("model_ms")]
+        if not totals:
             continue
-        latency = summary["latency"].get(name, {})
-        total = latency.get("model_total_cold", {})
-        if not total.get("n"):
-            continue
-        sent = latency.get("prompt_tokens_sent", {})
-        read = latency.get("prompt_tokens_read", {})
+        firsts = [o["first_token_ms"] for o in fresh if o.get("first_token_ms")]
+        sent = [float(o["prompt_tokens"]) for o in fresh if o.get("prompt_tokens")]
+        read = [float(o["tokens_read"]) for o in fresh if o.get("tokens_read") is not None]
+        count = len(outcomes)
         out.append(
             {
                 "strategy": name,
                 "budget": meta.get("grove_budget_tokens", meta["budget_tokens"])
                 if name == GROVE
                 else meta["budget_tokens"],
-                "tasks": meta["tasks"],
-                "edit_similarity": quality["edit_similarity"],
-                "exact_match": quality["exact_match"],
-                "empty": quality["empty"],
-                "model_total_p50_ms": total["p50_ms"],
-                "model_total_p95_ms": total["p95_ms"],
-                "first_token_p50_ms": latency.get("first_token_cold", {}).get("p50_ms"),
-                "tokens_sent_p50": sent.get("p50"),
-                "tokens_read_p50": read.get("p50"),
+                "tasks": count,
+                "edit_similarity": round(sum(o["similarity"] for o in outcomes) / count, 1),
+                "exact_match": round(100 * sum(o["exact"] for o in outcomes) / count, 1),
+                "empty": round(100 * sum(o["empty"] for o in outcomes) / count, 1),
+                "model_total_p50_ms": _p(totals, 0.5),
+                "model_total_p95_ms": _p(totals, 0.95),
+                "first_token_p50_ms": _p(firsts, 0.5),
+                "tokens_sent_p50": _p(sent, 0.5),
+                "tokens_read_p50": _p(read, 0.5),
             }
         )
     return out
@@ -89,15 +103,19 @@ def markdown(points: Sequence[Point], split: str) -> str:
 
 
 def svg(points: Sequence[Point], title: str) -> str:
-    """A self-contained SVG: edit similarity (y) against cold model time p50 (x)."""
-    xs = [p["model_total_p50_ms"] / 1000 for p in points] or [1.0]
+    """A self-contained SVG: edit similarity (y) against the prompt tokens read p50 (x).
+
+    Tokens read, not seconds: they are what a cold request's wait is made of on this machine
+    (about 4 ms each on 2 cores) and, unlike seconds, do not move with the machine's load.
+    """
+    xs = [p["tokens_read_p50"] for p in points] or [1.0]
     ys = [p["edit_similarity"] for p in points] or [1.0]
     x_max = float(max(xs)) * 1.15
     y_low, y_high = float(min(ys)) - 3, float(max(ys)) + 3
     plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
 
-    def x_of(seconds: float) -> float:
-        return _LEFT + plot_w * seconds / x_max
+    def x_of(tokens: float) -> float:
+        return _LEFT + plot_w * tokens / x_max
 
     def y_of(similarity: float) -> float:
         return _TOP + plot_h * (1 - (similarity - y_low) / (y_high - y_low))
@@ -111,17 +129,17 @@ def svg(points: Sequence[Point], title: str) -> str:
         'stroke="black"/>',
         f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{_TOP + plot_h}" stroke="black"/>',
         f'<text x="{_LEFT + plot_w / 2}" y="{_HEIGHT - 12}" text-anchor="middle">'
-        "cold model time p50 (s)</text>",
+        "prompt tokens llama.cpp read, p50 (cold request)</text>",
         f'<text x="16" y="{_TOP + plot_h / 2}" text-anchor="middle" '
         f'transform="rotate(-90 16 {_TOP + plot_h / 2})">edit similarity</text>',
     ]
     steps = 5
     for i in range(steps + 1):
-        seconds = x_max * i / steps
+        tokens = x_max * i / steps
         similarity = y_low + (y_high - y_low) * i / steps
         parts.append(
-            f'<text x="{x_of(seconds):.1f}" y="{_TOP + plot_h + 16}" text-anchor="middle">'
-            f"{seconds:.1f}</text>"
+            f'<text x="{x_of(tokens):.1f}" y="{_TOP + plot_h + 16}" text-anchor="middle">'
+            f"{tokens:.0f}</text>"
         )
         parts.append(
             f'<text x="{_LEFT - 6}" y="{y_of(similarity) + 4:.1f}" text-anchor="end">'
@@ -130,12 +148,11 @@ def svg(points: Sequence[Point], title: str) -> str:
     grove = sorted((p for p in points if p["strategy"] == GROVE), key=lambda p: p["budget"])
     if len(grove) > 1:
         path = " ".join(
-            f"{x_of(p['model_total_p50_ms'] / 1000):.1f},{y_of(p['edit_similarity']):.1f}"
-            for p in grove
+            f"{x_of(p['tokens_read_p50']):.1f},{y_of(p['edit_similarity']):.1f}" for p in grove
         )
         parts.append(f'<polyline points="{path}" fill="none" stroke="#2b7a3d" stroke-width="2"/>')
     for p in points:
-        x, y = x_of(p["model_total_p50_ms"] / 1000), y_of(p["edit_similarity"])
+        x, y = x_of(p["tokens_read_p50"]), y_of(p["edit_similarity"])
         is_grove = p["strategy"] == GROVE
         color = "#2b7a3d" if is_grove else "#a33"
         label = f"grove {p['budget']}" if is_grove else p["strategy"]
@@ -153,7 +170,7 @@ def _write(points: Sequence[Point], split: str, sources: Sequence[str]) -> str:
     )
     text = markdown(points, split)
     base.with_suffix(".md").write_text(text)
-    title = f"Edit similarity vs cold latency, {split} split (embedded SmolLM2-135M, 2 cores)"
+    title = f"Edit similarity vs prompt tokens read, {split} split (embedded SmolLM2-135M)"
     base.with_suffix(".svg").write_text(svg(points, title))
     return text
 
@@ -167,9 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--from", dest="sources", nargs="+", type=Path)
     args = parser.parse_args(argv)
     private_model_environment()
-    results: list[Mapping[str, Any]] = []
+    runs: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
     if args.sources:
-        results = [json.loads(path.read_text("utf-8")) for path in args.sources]
+        for path in args.sources:
+            meta = json.loads(path.read_text("utf-8"))["meta"]
+            rows = json.loads(path.with_suffix(".tasks.json").read_text("utf-8"))
+            runs.append((meta, rows))
     else:
         budgets = [int(b) for b in args.budgets.split(",") if b]
         first = asyncio.run(
@@ -182,10 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=lambda line: print(line, file=sys.stderr, flush=True),
             )
         )
-        rows = first.pop("tasks")
-        assert isinstance(rows, list)
+        rows = first["tasks"]
+        assert isinstance(rows, list) and isinstance(first["meta"], dict)
         earlier = {row["id"]: row["outcomes"] for row in rows}
-        results.append(first)
+        runs.append((first["meta"], rows))
         for budget in budgets[1:]:
             later = asyncio.run(
                 run(
@@ -198,11 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     baselines=earlier,
                 )
             )
-            later.pop("tasks")
-            results.append(later)
+            assert isinstance(later["tasks"], list) and isinstance(later["meta"], dict)
+            runs.append((later["meta"], later["tasks"]))
     points: list[Point] = []
-    for number, result in enumerate(results):
-        points.extend(points_of(result, peers=number == 0))
+    for number, (meta, rows) in enumerate(runs):
+        points.extend(points_of(meta, rows, peers=number == 0, limit=args.tasks))
     sources = [str(p) for p in args.sources] if args.sources else ["run"]
     print(_write(points, args.split, sources))
     return 0

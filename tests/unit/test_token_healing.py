@@ -146,10 +146,8 @@ def test_the_grammar_makes_the_answer_retype_the_healed_whitespace() -> None:
     assert healing_grammar('\r\n\t"') == 'root ::= "\\r\\n\\t\\"" [^\\x00]*'
 
 
-async def test_an_answer_that_leaves_the_healed_text_is_asked_again_under_the_grammar(
-    scripted_openai: ScriptedOpenAI,
-) -> None:
-    scripted_openai.script(replies.text("\n# a comment\n"), replies.text("\n    return x\n"))
+async def _ask_once(scripted_openai: ScriptedOpenAI) -> tuple[PreparedRequest, str]:
+    """Heal ``def f(x):\\n    `` in prefix mode and ask the scripted endpoint through the engine."""
     settings = resolve_settings(
         {
             "endpoint": {"baseUrl": scripted_openai.base_url},
@@ -168,7 +166,15 @@ async def test_an_answer_that_leaves_the_healed_text_is_asked_again_under_the_gr
     finally:
         await backend.aclose()
     assert result is not None
-    assert prepared.finish(result.text, source, len(text)) == "return x"
+    return prepared, prepared.finish(result.text, source, len(text))
+
+
+async def test_an_answer_that_leaves_the_healed_text_is_asked_again_under_the_grammar(
+    scripted_openai: ScriptedOpenAI,
+) -> None:
+    scripted_openai.script(replies.text("\n# a comment\n"), replies.text("\n    return x\n"))
+    _, suggestion = await _ask_once(scripted_openai)
+    assert suggestion == "return x"
     first, second = (r.body for r in scripted_openai.completion_requests)
     assert first["prompt"] == second["prompt"]
     assert str(first["prompt"]).endswith("def f(x):")
@@ -180,22 +186,6 @@ async def test_an_answer_that_retypes_the_healed_text_is_asked_once(
     scripted_openai: ScriptedOpenAI,
 ) -> None:
     scripted_openai.script(replies.text("\n    return x\n"))
-    settings = resolve_settings(
-        {
-            "endpoint": {"baseUrl": scripted_openai.base_url},
-            "model": "m",
-            "completion": {"mode": "prefix"},
-        }
-    )
-    backend = ModelBackend(settings, lambda _level, _text: None, env={})
-    engine = CompletionEngine(backend, SendPolicy(WorkspaceIndex(lambda path, text: None)))
-    text = "def f(x):\n    "
-    source = SourceDocument(text, language_for(None, "healing.py"))
-    prepared = prepare_request(source, len(text), "healing.py", settings, mode="prefix", heal=True)
-    assert prepared is not None
-    try:
-        result = await engine.ask(prepared, source, len(text))
-    finally:
-        await backend.aclose()
-    assert result is not None and prepared.finish(result.text, source, len(text)) == "return x"
+    _, suggestion = await _ask_once(scripted_openai)
+    assert suggestion == "return x"
     assert len(scripted_openai.completion_requests) == 1
