@@ -7,7 +7,7 @@ Run: ``python -m benchmarks.quality.run [--split test] [--tasks 120] [--budget 6
 Continue at 600); Grove uses ``grove.context.budgetTokens``: ``auto`` (what a user gets) unless
 ``--grove-budget`` sets a number.
 
-For each masked task (see :mod:`benchmarks.quality.masking`) and each strategy (see
+For each masked task (see :mod:`analyzers.bench.tasks`) and each strategy (see
 :mod:`benchmarks.quality.strategies`), the same model, token budget, tokenizer, generation limits,
 stop rule and post-processing as the editor produce a suggestion; it is scored against the
 masked text (exact match, edit similarity, parseable, empty).  Grove's own strategy runs the
@@ -49,11 +49,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from analyzers.bench.metrics import edit_similarity, exact_match, paired_bootstrap, percentile
-from analyzers.bench.tasks import Task, build_tasks, masked_text
+from analyzers.bench.metrics import paired_bootstrap, percentile
+from analyzers.bench.scoring import MaskedTask, score
+from analyzers.bench.tasks import Task, build_tasks
 from analyzers.completion_kind import CompletionKind, completion_kind
 from analyzers.crossfile import imported_names, module_paths
-from analyzers.languages import language_for
 from analyzers.parsing import SourceDocument
 from benchmarks.quality.llama_timings import LlamaTimings, private_model_environment
 from benchmarks.quality.sources import SourceFile, collect_sources
@@ -193,7 +193,7 @@ class Harness:
         self._opened: list[str] = []
         self.timings = LlamaTimings()
 
-    async def _warm_index(self, file: SourceFile, text: str, doc: SourceDocument) -> None:
+    async def _warm_index(self, file: SourceFile, doc: SourceDocument) -> None:
         """Index what the file imports and its siblings (the user's other open files)."""
         root = _root_of(file)
         self.index.set_roots([root])
@@ -246,10 +246,9 @@ class Harness:
 
     async def run_task(self, task: Task, file: SourceFile) -> TaskResult:
         """Every strategy on one task, scored."""
-        language = language_for(None, file.path)
-        masked = masked_text(task, file.text)
-        doc = SourceDocument(masked, language)
-        baseline_errors = SourceDocument(file.text, language).error_count()
+        masked = MaskedTask.of(task, file)
+        doc = masked.document
+        language = doc.language
         kind = completion_kind(doc, task.offset)
         sends_suffix = self.backend.target.mode != "prefix"
         count = self.backend.count_tokens
@@ -263,7 +262,7 @@ class Harness:
             started = time.perf_counter()
             prepared: PreparedRequest | None
             if name == GROVE:
-                await self._warm_index(file, masked, doc)
+                await self._warm_index(file, doc)
                 started = time.perf_counter()
                 prepared = self.engine.prepare(
                     file.path, doc, task.offset, file.path, self.settings
@@ -280,11 +279,11 @@ class Harness:
                 prepared = PreparedRequest(kind, request)
             context_ms = (time.perf_counter() - started) * 1000
             if prepared is None or kind is CompletionKind.NONE:
-                result.outcomes[name] = _score("", task, doc, baseline_errors, context_ms)
+                result.outcomes[name] = _score("", masked, context_ms)
                 result.outcomes[name].why_empty = "no request"
                 continue
             asked = await self._ask(prepared, doc, task.offset)
-            outcome = _score(asked.final, task, doc, baseline_errors, context_ms)
+            outcome = _score(asked.final, masked, context_ms)
             outcome.first_token_ms, outcome.model_ms = asked.first_token_ms, asked.model_ms
             outcome.reused, outcome.raw, outcome.why_empty = (
                 asked.reused,
@@ -317,21 +316,14 @@ class Harness:
         return elapsed, self.timings.tokens_read(self.backend.embedded_log(), sent)
 
 
-def _score(
-    prediction: str, task: Task, doc: SourceDocument, baseline_errors: int, context_ms: float
-) -> Outcome:
-    parseable: bool | None = None
-    if prediction:
-        filled = SourceDocument(
-            doc.text[: task.offset] + prediction + doc.text[task.offset :], doc.language
-        )
-        parseable = filled.error_count() <= baseline_errors
+def _score(prediction: str, masked: MaskedTask, context_ms: float) -> Outcome:
+    scored = score(prediction, masked)
     return Outcome(
         prediction=prediction,
-        exact=exact_match(prediction, task.target, task.language),
-        similarity=edit_similarity(prediction, task.target, task.language),
-        parseable=parseable,
-        empty=not prediction,
+        exact=scored.exact,
+        similarity=scored.similarity,
+        parseable=scored.parseable,
+        empty=scored.empty,
         context_ms=context_ms,
     )
 
