@@ -132,6 +132,11 @@ def _check(name: str, value: object, spec: dict[str, Any]) -> str | None:
         if (low is not None and value < low) or (high is not None and value > high):
             return f"{name} must be between {low} and {high}, got {value}"
     if isinstance(value, str) and "pattern" in spec and not re.match(spec["pattern"], value):
+        if spec["pattern"] == "^auto$":
+            return (
+                f"{name} must be auto or a number from {spec['minimum']} to {spec['maximum']}, "
+                f"got {json.dumps(value)[:60]}"
+            )
         return f"{name} is not a valid value: {json.dumps(value)[:60]}"
     uri_like = isinstance(value, str) and spec.get("format") == "uri" and value
     if uri_like and "://" not in str(value) and re.match(r"^[^\s/]+", str(value)):

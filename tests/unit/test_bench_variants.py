@@ -36,7 +36,10 @@ def test_the_grove_prefix_is_optional_and_current_changes_nothing() -> None:
     ("spec", "message"),
     [
         ("endpoint.mode=fim", "there is no setting grove.endpoint.mode"),
-        ("context.budgetTokens=lots", "grove.context.budgetTokens is not a valid value"),
+        (
+            "context.budgetTokens=lots",
+            "grove.context.budgetTokens must be auto or a number from 64 to 32000",
+        ),
         ("completion.maxTokens=lots", "grove.completion.maxTokens must be integer, got"),
         ("context.budgetTokens=1", "must be between"),
         ("completion.mode=fim", "grove.completion.mode must be one of"),
